@@ -1,0 +1,170 @@
+# strata — one entry point for building, testing, demos and benchmarks.
+#
+#   make            build/strata.so (the SQLite extension) and build/libstrata.a
+#   make demo       install what is missing, build, run examples/quickstart.sql
+#   make test       everything CI runs: unit tests, SQL tests (ends with a summary)
+#   make unit | sqltest | bench | asan | tsan | fuzz | crashtest | format | lint
+#   make install PREFIX=/usr/local
+#
+# Sanitizers go through one variable: make test SANITIZE=address (or thread);
+# each sanitizer builds into its own directory.
+
+SHELL := /bin/bash
+CXX ?= g++
+SANITIZE ?=
+PREFIX ?= /usr/local
+JOBS ?= 2
+
+ifeq ($(SANITIZE),)
+  BUILD ?= build
+  OPT ?= -O2 -DNDEBUG
+  SANFLAGS :=
+else ifeq ($(SANITIZE),address)
+  BUILD ?= build-asan
+  OPT ?= -O1 -fno-omit-frame-pointer
+  SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+else ifeq ($(SANITIZE),thread)
+  BUILD ?= build-tsan
+  OPT ?= -O1 -fno-omit-frame-pointer
+  SANFLAGS := -fsanitize=thread
+else
+  $(error SANITIZE must be empty, address or thread)
+endif
+
+CXXFLAGS ?=
+CXXFLAGS += -std=c++20 -Wall -Wextra -g -fPIC -pthread $(OPT) $(SANFLAGS) -MMD -MP \
+            -Iengine/include -Iengine -I. -I$(BUILD)/gen
+LDFLAGS += -pthread $(SANFLAGS)
+
+ENGINE_SRCS := $(sort $(wildcard engine/util/*.cc engine/table/*.cc engine/db/*.cc))
+EXT_SRCS    := $(sort $(wildcard sqlite_ext/*.cc))
+UNIT_SRCS   := $(sort $(wildcard unit_tests/*.cc))
+
+ENGINE_OBJS := $(ENGINE_SRCS:%.cc=$(BUILD)/obj/%.o)
+EXT_OBJS    := $(EXT_SRCS:%.cc=$(BUILD)/obj/%.o)
+UNIT_OBJS   := $(UNIT_SRCS:%.cc=$(BUILD)/obj/%.o)
+
+LIB        := $(BUILD)/libstrata.a
+EXT_LIB    := $(BUILD)/libstrata_ext.a
+SO         := $(BUILD)/strata.so
+UNIT_BIN   := $(BUILD)/unit_tests
+VERSION_H  := $(BUILD)/gen/strata_build_info.h
+
+# Debian packages the project needs, and a cheap check for each (a file it installs).
+DEPS_PKGS  := sqlite3 libsqlite3-dev libxxhash-dev libgtest-dev
+DEPS_FILES := /usr/bin/sqlite3 /usr/include/sqlite3.h /usr/include/xxhash.h /usr/include/gtest/gtest.h
+BENCH_PKGS := librocksdb-dev libleveldb-dev libbenchmark-dev
+BENCH_FILES := /usr/include/rocksdb/db.h /usr/include/leveldb/db.h /usr/include/benchmark/benchmark.h
+
+.PHONY: all deps bench-deps check-deps check-bench-deps unit sqltest test demo bench asan tsan \
+        fuzz crashtest format lint clean install
+
+all: $(SO) $(LIB)
+
+# ---- dependencies ---------------------------------------------------------
+define install_pkgs
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -z "$$missing" ]; then echo "deps: all of $(1) are installed"; exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then \
+	  echo "deps: installing$$missing"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get install -y -q $$missing || { apt-get update -q && apt-get install -y -q $$missing; }; \
+	else \
+	  echo "deps: missing$$missing. Run as root:"; \
+	  echo "  sudo apt-get update && sudo apt-get install -y$$missing"; exit 1; \
+	fi
+endef
+
+deps:
+	$(call install_pkgs,$(DEPS_PKGS))
+
+bench-deps: deps
+	$(call install_pkgs,$(BENCH_PKGS))
+
+check-deps:
+	@for f in $(DEPS_FILES); do [ -e $$f ] || { $(MAKE) --no-print-directory deps; exit $$?; }; done
+
+check-bench-deps:
+	@for f in $(BENCH_FILES); do [ -e $$f ] || { $(MAKE) --no-print-directory bench-deps; exit $$?; }; done
+
+# ---- build ----------------------------------------------------------------
+# The build info header changes only when the commit or flags do.
+$(VERSION_H): FORCE | check-deps
+	@mkdir -p $(dir $@)
+	@v=$$(git describe --always --dirty 2>/dev/null || echo unknown); \
+	 printf '#define STRATA_GIT_VERSION "%s"\n#define STRATA_BUILD_FLAGS "%s"\n' \
+	   "$$v" "$(CXX) $(OPT) $(SANFLAGS)" > $@.tmp; \
+	 cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
+FORCE:
+
+$(BUILD)/obj/%.o: %.cc | check-deps
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXFLAGS) -c $< -o $@
+
+$(BUILD)/obj/sqlite_ext/functions_admin.o: $(VERSION_H)
+
+$(LIB): $(ENGINE_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(EXT_LIB): $(EXT_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+# The extension carries the engine inside it; only sqlite3_strata_init is exported.
+$(SO): $(EXT_OBJS) $(LIB)
+	$(CXX) -shared -o $@ $(EXT_OBJS) $(LIB) $(LDFLAGS) -Wl,--exclude-libs,ALL \
+	  -Wl,--version-script=sqlite_ext/exports.map
+
+$(UNIT_BIN): $(UNIT_OBJS) $(EXT_LIB) $(LIB) $(SO)
+	$(CXX) -o $@ $(UNIT_OBJS) $(EXT_LIB) $(LIB) $(LDFLAGS) -lgtest -lgtest_main -lsqlite3
+
+# ---- tests ----------------------------------------------------------------
+unit: $(UNIT_BIN)
+	cd $(BUILD) && STRATA_EXT=$(CURDIR)/$(SO) ./unit_tests $(GTEST_ARGS)
+
+sqltest: $(SO)
+	bash sql_tests/run.sh $(SO)
+
+test: $(UNIT_BIN) $(SO)
+	@echo "== unit tests ($(BUILD))"
+	cd $(BUILD) && STRATA_EXT=$(CURDIR)/$(SO) ./unit_tests --gtest_brief=1 $(GTEST_ARGS)
+	@echo "== SQL tests"
+	bash sql_tests/run.sh $(SO)
+
+asan:
+	$(MAKE) test SANITIZE=address
+
+tsan:
+	$(MAKE) test SANITIZE=thread
+
+demo: all
+	@echo "== sqlite3 $$(sqlite3 --version | cut -d' ' -f1) running examples/quickstart.sql"
+	@rm -rf $(BUILD)/demo && mkdir -p $(BUILD)/demo
+	cd $(BUILD)/demo && sqlite3 -cmd ".load $(CURDIR)/$(SO)" demo.db < $(CURDIR)/examples/quickstart.sql
+
+# ---- benchmarks -----------------------------------------------------------
+BENCH_CXXFLAGS := -std=c++20 -Wall -Wextra -O2 -DNDEBUG -g -pthread -Iengine/include -Iengine -I.
+$(BUILD)/engine_bench: $(wildcard bench/engine_bench*.cc bench/*.h) $(LIB) | check-bench-deps
+	$(CXX) $(BENCH_CXXFLAGS) -o $@ $(filter %.cc,$^) $(LIB) -lrocksdb -lleveldb -pthread
+
+bench: $(BUILD)/engine_bench $(SO)
+	$(BUILD)/engine_bench $(BENCH_ARGS)
+
+# ---- housekeeping ---------------------------------------------------------
+format:
+	clang-format -i $$(git ls-files '*.cc' '*.h')
+
+lint:
+	clang-format --dry-run --Werror $$(git ls-files '*.cc' '*.h')
+
+clean:
+	rm -rf build build-asan build-tsan build-fuzz
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/strata
+	install -m 0644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libstrata.a
+	install -m 0755 $(SO) $(DESTDIR)$(PREFIX)/lib/strata.so
+	install -m 0644 engine/include/strata/*.h $(DESTDIR)$(PREFIX)/include/strata/
+
+-include $(ENGINE_OBJS:.o=.d) $(EXT_OBJS:.o=.d) $(UNIT_OBJS:.o=.d)
