@@ -1,4 +1,4 @@
-// Arena: blocks of kBlockSize; an allocation over a quarter block gets a
+// Arena: blocks of block_size_; an allocation over a quarter block gets a
 // block of its own so the current block's remainder is not wasted.
 #include "util/arena.h"
 
@@ -6,20 +6,18 @@
 
 namespace strata {
 
-static constexpr size_t kBlockSize = 64 * 1024;
-
-Arena::Arena() = default;
+Arena::Arena(size_t block_size) : block_size_(block_size) {}
 
 Arena::~Arena() {
   for (char* block : blocks_) delete[] block;
 }
 
 char* Arena::AllocateFallback(size_t bytes) {
-  if (bytes > kBlockSize / 4) {
+  if (bytes > block_size_ / 4) {
     return AllocateNewBlock(bytes);
   }
-  alloc_ptr_ = AllocateNewBlock(kBlockSize);
-  alloc_bytes_remaining_ = kBlockSize;
+  alloc_ptr_ = AllocateNewBlock(block_size_);
+  alloc_bytes_remaining_ = block_size_;
   char* result = alloc_ptr_;
   alloc_ptr_ += bytes;
   alloc_bytes_remaining_ -= bytes;

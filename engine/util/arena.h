@@ -15,7 +15,9 @@ namespace strata {
 
 class Arena {
  public:
-  Arena();
+  // block_size: bytes the arena takes from the system at a time (larger
+  // allocations get a block of their own). Default: 64 KiB.
+  explicit Arena(size_t block_size = 64 * 1024);
   Arena(const Arena&) = delete;
   Arena& operator=(const Arena&) = delete;
   ~Arena();
@@ -42,6 +44,7 @@ class Arena {
   char* AllocateFallback(size_t bytes);
   char* AllocateNewBlock(size_t block_bytes);
 
+  const size_t block_size_;
   char* alloc_ptr_ = nullptr;
   size_t alloc_bytes_remaining_ = 0;
   std::vector<char*> blocks_;

@@ -27,7 +27,7 @@
 namespace strata {
 
 // The library's version, "MAJOR.MINOR.PATCH".
-const char* Version();
+const char* LibraryVersion();
 
 // Largest key and value the engine accepts, in bytes.
 constexpr size_t kMaxKeySize = 1 << 20;           // 1 MiB

@@ -113,9 +113,6 @@ struct WriteOptions {
   // write survives a crash of the process once Write() returns.
   // Default: false.
   bool sync = false;
-  // Skip the WAL: the write is lost in a crash until its memtable is
-  // flushed. Default: false.
-  bool disable_wal = false;
 };
 
 struct FlushOptions {

@@ -1,0 +1,145 @@
+// MemTable: entry encoding, lookups and iterators over the skip lists.
+#include "db/memtable.h"
+
+namespace strata {
+
+static Slice GetLengthPrefixed(const char* data) {
+  uint32_t len;
+  const char* p = GetVarint32Ptr(data, data + 5, &len);
+  return Slice(p, len);
+}
+
+int MemTable::KeyComparator::operator()(const char* a, const char* b) const {
+  return comparator->Compare(GetLengthPrefixed(a), GetLengthPrefixed(b));
+}
+
+MemTable::MemTable(const InternalKeyComparator& comparator, size_t arena_block_size)
+    : comparator_(comparator),
+      arena_(arena_block_size),
+      table_(KeyComparator{&comparator_}, &arena_),
+      tombstone_table_(KeyComparator{&comparator_}, &arena_) {}
+
+void MemTable::Insert(Table* table, SequenceNumber seq, uint8_t type, const Slice& key,
+                      const Slice& value) {
+  const size_t key_size = key.size();
+  const size_t internal_key_size = key_size + 8;
+  const size_t encoded_len = VarintLength(internal_key_size) + internal_key_size +
+                             VarintLength(value.size()) + value.size();
+  char* buf = table->AllocateKey(encoded_len);
+  char* p = EncodeVarint32(buf, static_cast<uint32_t>(internal_key_size));
+  memcpy(p, key.data(), key_size);
+  p += key_size;
+  EncodeFixed64(p, PackSequenceAndType(seq, type));
+  p += 8;
+  p = EncodeVarint32(p, static_cast<uint32_t>(value.size()));
+  memcpy(p, value.data(), value.size());
+  table->Insert(buf);
+  if (first_seq_.load(std::memory_order_relaxed) == 0) {
+    first_seq_.store(seq, std::memory_order_relaxed);
+  }
+  data_size_.fetch_add(key_size + value.size(), std::memory_order_relaxed);
+}
+
+void MemTable::Add(SequenceNumber seq, ValueType type, const Slice& key, const Slice& value) {
+  Insert(&table_, seq, type, key, value);
+  num_entries_.fetch_add(1, std::memory_order_relaxed);
+  if (type == kTypeDeletion) num_deletes_.fetch_add(1, std::memory_order_relaxed);
+}
+
+void MemTable::AddRangeTombstone(SequenceNumber seq, const Slice& begin, const Slice& end) {
+  Insert(&tombstone_table_, seq, kTypeRangeDeletion, begin, end);
+  {
+    std::lock_guard<std::mutex> l(tombstones_mu_);
+    tombstones_.reset();  // rebuilt by the next reader that needs it
+  }
+  num_range_tombstones_.fetch_add(1);
+}
+
+std::shared_ptr<const FragmentedTombstones> MemTable::GetTombstones() const {
+  static const auto* empty = new std::shared_ptr<const FragmentedTombstones>(
+      std::make_shared<FragmentedTombstones>());
+  if (!HasRangeTombstones()) return *empty;
+  std::lock_guard<std::mutex> l(tombstones_mu_);
+  if (tombstones_ == nullptr) {
+    std::vector<RangeTombstone> list;
+    Table::Iterator iter(&tombstone_table_);
+    for (iter.SeekToFirst(); iter.Valid(); iter.Next()) {
+      Slice ikey = GetLengthPrefixed(iter.key());
+      Slice end = GetLengthPrefixed(ikey.data() + ikey.size());
+      list.push_back(RangeTombstone{ExtractUserKey(ikey).ToString(), end.ToString(),
+                                    ExtractTrailer(ikey) >> 8});
+    }
+    tombstones_ = std::make_shared<FragmentedTombstones>(comparator_.user_comparator(),
+                                                         std::move(list));
+  }
+  return tombstones_;
+}
+
+MemTable::GetResult MemTable::Get(const LookupKey& key, std::string* value) const {
+  SequenceNumber covering = 0;
+  const SequenceNumber snapshot = ExtractTrailer(key.internal_key()) >> 8;
+  if (HasRangeTombstones()) covering = GetTombstones()->MaxCoveringSeq(key.user_key(), snapshot);
+
+  Table::Iterator iter(&table_);
+  iter.Seek(key.memtable_key().data());
+  if (iter.Valid()) {
+    const char* entry = iter.key();
+    Slice ikey = GetLengthPrefixed(entry);
+    if (comparator_.CompareUserKeys(ExtractUserKey(ikey), key.user_key()) == 0) {
+      const uint64_t tag = ExtractTrailer(ikey);
+      if ((tag >> 8) > covering) {
+        if ((tag & 0xff) == kTypeValue) {
+          Slice v = GetLengthPrefixed(ikey.data() + ikey.size());
+          value->assign(v.data(), v.size());
+          return GetResult::kFound;
+        }
+        return GetResult::kDeleted;
+      }
+    }
+  }
+  return covering > 0 ? GetResult::kDeleted : GetResult::kNotHere;
+}
+
+namespace {
+
+// Iterates a memtable skip list, presenting internal keys and values.
+class MemTableIterator final : public Iterator {
+ public:
+  explicit MemTableIterator(const MemTable::Table* list) : iter_(list) {}
+
+  bool Valid() const override { return iter_.Valid(); }
+  void Seek(const Slice& k) override { iter_.Seek(EncodeKey(k)); }
+  void SeekForPrev(const Slice& k) override { iter_.SeekForPrev(EncodeKey(k)); }
+  void SeekToFirst() override { iter_.SeekToFirst(); }
+  void SeekToLast() override { iter_.SeekToLast(); }
+  void Next() override { iter_.Next(); }
+  void Prev() override { iter_.Prev(); }
+  Slice key() const override { return GetLengthPrefixed(iter_.key()); }
+  Slice value() const override {
+    Slice k = GetLengthPrefixed(iter_.key());
+    return GetLengthPrefixed(k.data() + k.size());
+  }
+  Status status() const override { return Status::OK(); }
+
+ private:
+  const char* EncodeKey(const Slice& target) {
+    scratch_.clear();
+    PutVarint32(&scratch_, static_cast<uint32_t>(target.size()));
+    scratch_.append(target.data(), target.size());
+    return scratch_.data();
+  }
+
+  MemTable::Table::Iterator iter_;
+  std::string scratch_;
+};
+
+}  // namespace
+
+Iterator* MemTable::NewIterator() { return new MemTableIterator(&table_); }
+
+Iterator* MemTable::NewRangeTombstoneIterator() {
+  if (!HasRangeTombstones()) return nullptr;
+  return new MemTableIterator(&tombstone_table_);
+}
+
+}  // namespace strata

@@ -1,0 +1,991 @@
+// Versions, the manifest, and compaction picking.
+#include "db/version_set.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "db/filename.h"
+#include "db/table_cache.h"
+#include "db/wal_reader.h"
+
+namespace strata {
+
+// Grandparent bytes one output file may overlap before it is cut, in units
+// of the target file size: bounds the cost of its next compaction.
+static constexpr int kMaxGrandparentOverlapFactor = 10;
+// A file is worth compacting for its tombstones only when it holds at least
+// this many entries (small files are cleaned up by size compactions).
+static constexpr uint64_t kMinEntriesForTombstoneCompaction = 64;
+
+int FindFile(const InternalKeyComparator& icmp, const std::vector<FileMetaData*>& files,
+             const Slice& key) {
+  size_t left = 0, right = files.size();
+  while (left < right) {
+    size_t mid = (left + right) / 2;
+    if (icmp.Compare(files[mid]->largest.Encode(), key) < 0) {
+      left = mid + 1;
+    } else {
+      right = mid;
+    }
+  }
+  return static_cast<int>(right);
+}
+
+// ---- Version -----------------------------------------------------------
+
+Version::Version(VersionSet* vset)
+    : vset_(vset), next_(this), prev_(this), files_(vset ? vset->num_levels_ : 0) {}
+
+Version::~Version() {
+  assert(refs_ == 0);
+  prev_->next_ = next_;
+  next_->prev_ = prev_;
+  for (auto& level : files_) {
+    for (FileMetaData* f : level) {
+      assert(f->refs > 0);
+      if (--f->refs <= 0) delete f;
+    }
+  }
+}
+
+void Version::Unref() {
+  assert(refs_ >= 1);
+  if (--refs_ == 0) delete this;
+}
+
+uint64_t Version::NumLevelBytes(int level) const {
+  uint64_t sum = 0;
+  for (const FileMetaData* f : files_[level]) sum += f->file_size;
+  return sum;
+}
+
+namespace {
+
+struct GetState {
+  const InternalKeyComparator* icmp;
+  Slice user_key;
+  SequenceNumber covering;
+  Version::GetResult result;
+  std::string* value;
+  bool corrupt;
+};
+
+void SaveValue(void* arg, const Slice& ikey, const Slice& v) {
+  auto* s = static_cast<GetState*>(arg);
+  ParsedInternalKey parsed;
+  if (!ParseInternalKey(ikey, &parsed)) {
+    s->corrupt = true;
+    return;
+  }
+  if (s->icmp->CompareUserKeys(parsed.user_key, s->user_key) != 0) return;
+  if (parsed.sequence > s->covering && parsed.type == kTypeValue) {
+    s->value->assign(v.data(), v.size());
+    s->result = Version::GetResult::kFound;
+  } else {
+    s->result = Version::GetResult::kDeleted;
+  }
+}
+
+}  // namespace
+
+Version::GetResult Version::Get(const ReadOptions& options, const LookupKey& key,
+                                std::string* value, Status* status) {
+  const InternalKeyComparator& icmp = *vset_->icmp_;
+  const Slice ikey = key.internal_key();
+  const Slice user_key = key.user_key();
+  const SequenceNumber snapshot = ExtractTrailer(ikey) >> 8;
+  TableCache* tc = vset_->table_cache_;
+
+  auto search = [&](FileMetaData* f) -> GetResult {
+    GetState state{&icmp, user_key, 0, GetResult::kNotFound, value, false};
+    if (f->num_range_deletions > 0) {
+      std::shared_ptr<const FragmentedTombstones> tombstones;
+      *status = tc->GetTombstones(*f, &tombstones);
+      if (!status->ok()) return GetResult::kError;
+      state.covering = tombstones->MaxCoveringSeq(user_key, snapshot);
+    }
+    *status = tc->Get(options, *f, ikey, &state, &SaveValue);
+    if (!status->ok()) return GetResult::kError;
+    if (state.corrupt) {
+      *status = Status::Corruption(TableFileBaseName(f->number), "malformed internal key");
+      return GetResult::kError;
+    }
+    if (state.result == GetResult::kNotFound && state.covering > 0) return GetResult::kDeleted;
+    return state.result;
+  };
+
+  // L0: every file that may hold the key, newest first.
+  for (FileMetaData* f : files_[0]) {
+    if (icmp.CompareUserKeys(user_key, f->smallest.user_key()) < 0 ||
+        icmp.Compare(ikey, f->largest.Encode()) > 0) {
+      continue;
+    }
+    GetResult r = search(f);
+    if (r != GetResult::kNotFound) return r;
+  }
+  for (size_t level = 1; level < files_.size(); level++) {
+    const std::vector<FileMetaData*>& files = files_[level];
+    if (files.empty()) continue;
+    int index = FindFile(icmp, files, ikey);
+    if (index >= static_cast<int>(files.size())) continue;
+    FileMetaData* f = files[index];
+    if (icmp.CompareUserKeys(user_key, f->smallest.user_key()) < 0) continue;
+    GetResult r = search(f);
+    if (r != GetResult::kNotFound) return r;
+  }
+  return GetResult::kNotFound;
+}
+
+namespace {
+
+// Iterates the files of one sorted level (L1+), opening tables lazily.
+class LevelIterator final : public Iterator {
+ public:
+  LevelIterator(TableCache* table_cache, const ReadOptions& options,
+                const InternalKeyComparator* icmp, const std::vector<FileMetaData*>* files)
+      : table_cache_(table_cache), options_(options), icmp_(icmp), files_(files) {}
+  ~LevelIterator() override { delete file_iter_; }
+
+  bool Valid() const override { return file_iter_ != nullptr && file_iter_->Valid(); }
+  void Seek(const Slice& target) override {
+    OpenFile(FindFile(*icmp_, *files_, target));
+    if (file_iter_ != nullptr) file_iter_->Seek(target);
+    SkipEmptyFilesForward();
+  }
+  void SeekForPrev(const Slice& target) override {
+    size_t index = FindFile(*icmp_, *files_, target);
+    if (index >= files_->size() ||
+        icmp_->Compare((*files_)[index]->smallest.Encode(), target) > 0) {
+      // target is in a gap (or past the end): the answer is in the file before.
+      if (index == 0) {
+        OpenFile(files_->size());
+        return;
+      }
+      OpenFile(index - 1);
+      if (file_iter_ != nullptr) file_iter_->SeekToLast();
+    } else {
+      OpenFile(index);
+      if (file_iter_ != nullptr) file_iter_->SeekForPrev(target);
+    }
+    SkipEmptyFilesBackward();
+  }
+  void SeekToFirst() override {
+    OpenFile(0);
+    if (file_iter_ != nullptr) file_iter_->SeekToFirst();
+    SkipEmptyFilesForward();
+  }
+  void SeekToLast() override {
+    if (files_->empty()) {
+      OpenFile(0);
+      return;
+    }
+    OpenFile(files_->size() - 1);
+    if (file_iter_ != nullptr) file_iter_->SeekToLast();
+    SkipEmptyFilesBackward();
+  }
+  void Next() override {
+    file_iter_->Next();
+    SkipEmptyFilesForward();
+  }
+  void Prev() override {
+    file_iter_->Prev();
+    SkipEmptyFilesBackward();
+  }
+  Slice key() const override { return file_iter_->key(); }
+  Slice value() const override { return file_iter_->value(); }
+  Status status() const override {
+    if (!status_.ok()) return status_;
+    return file_iter_ != nullptr ? file_iter_->status() : Status::OK();
+  }
+
+ private:
+  void OpenFile(size_t index) {
+    if (file_iter_ != nullptr && index == index_) return;
+    if (file_iter_ != nullptr) {
+      Status s = file_iter_->status();
+      if (!s.ok() && status_.ok()) status_ = s;
+      delete file_iter_;
+      file_iter_ = nullptr;
+    }
+    index_ = index;
+    if (index < files_->size()) {
+      file_iter_ = table_cache_->NewIterator(options_, *(*files_)[index]);
+    }
+  }
+  void SkipEmptyFilesForward() {
+    while (file_iter_ != nullptr && !file_iter_->Valid() && file_iter_->status().ok()) {
+      if (index_ + 1 >= files_->size()) {
+        OpenFile(files_->size());
+        return;
+      }
+      OpenFile(index_ + 1);
+      file_iter_->SeekToFirst();
+    }
+  }
+  void SkipEmptyFilesBackward() {
+    while (file_iter_ != nullptr && !file_iter_->Valid() && file_iter_->status().ok()) {
+      if (index_ == 0) {
+        OpenFile(files_->size());
+        return;
+      }
+      OpenFile(index_ - 1);
+      file_iter_->SeekToLast();
+    }
+  }
+
+  TableCache* const table_cache_;
+  const ReadOptions options_;
+  const InternalKeyComparator* const icmp_;
+  const std::vector<FileMetaData*>* const files_;
+  Iterator* file_iter_ = nullptr;
+  size_t index_ = 0;
+  Status status_;
+};
+
+}  // namespace
+
+Iterator* NewLevelIterator(TableCache* table_cache, const ReadOptions& options,
+                           const InternalKeyComparator* icmp,
+                           const std::vector<FileMetaData*>* files) {
+  return new LevelIterator(table_cache, options, icmp, files);
+}
+
+void Version::AddIterators(const ReadOptions& options, std::vector<Iterator*>* iters) {
+  for (FileMetaData* f : files_[0]) {
+    iters->push_back(vset_->table_cache_->NewIterator(options, *f));
+  }
+  for (size_t level = 1; level < files_.size(); level++) {
+    if (!files_[level].empty()) {
+      iters->push_back(
+          new LevelIterator(vset_->table_cache_, options, vset_->icmp_, &files_[level]));
+    }
+  }
+}
+
+Status Version::GetRangeTombstones(std::vector<RangeTombstone>* out) {
+  for (const auto& level : files_) {
+    for (FileMetaData* f : level) {
+      if (f->num_range_deletions == 0) continue;
+      std::shared_ptr<const FragmentedTombstones> t;
+      Status s = vset_->table_cache_->GetTombstones(*f, &t);
+      if (!s.ok()) return s;
+      for (const auto& frag : t->fragments()) {
+        for (SequenceNumber seq : frag.seqs) {
+          out->push_back(RangeTombstone{frag.start, frag.end, seq});
+        }
+      }
+    }
+  }
+  return Status::OK();
+}
+
+static bool AfterFile(const InternalKeyComparator& icmp, const InternalKey* begin,
+                      const FileMetaData* f) {
+  // begin is after the file: the file's largest < begin
+  return begin != nullptr && icmp.Compare(f->largest.Encode(), begin->Encode()) < 0;
+}
+
+static bool BeforeFile(const InternalKeyComparator& icmp, const InternalKey* end,
+                       const FileMetaData* f) {
+  return end != nullptr && icmp.Compare(f->smallest.Encode(), end->Encode()) > 0;
+}
+
+void Version::GetOverlappingInputs(int level, const InternalKey* begin, const InternalKey* end,
+                                   std::vector<FileMetaData*>* inputs) {
+  const InternalKeyComparator& icmp = *vset_->icmp_;
+  inputs->clear();
+  InternalKey lo, hi;
+  if (begin != nullptr) lo = *begin;
+  if (end != nullptr) hi = *end;
+  const InternalKey* b = begin ? &lo : nullptr;
+  const InternalKey* e = end ? &hi : nullptr;
+  const std::vector<FileMetaData*>& files = files_[level];
+  for (size_t i = 0; i < files.size();) {
+    FileMetaData* f = files[i++];
+    if (AfterFile(icmp, b, f) || BeforeFile(icmp, e, f)) continue;
+    inputs->push_back(f);
+    if (level == 0) {
+      // L0 files overlap each other: widen the range to what this file
+      // covers and start over if it grew.
+      bool grew = false;
+      if (b != nullptr && icmp.Compare(f->smallest.Encode(), b->Encode()) < 0) {
+        lo = f->smallest;
+        grew = true;
+      }
+      if (e != nullptr && icmp.Compare(f->largest.Encode(), e->Encode()) > 0) {
+        hi = f->largest;
+        grew = true;
+      }
+      if (grew) {
+        inputs->clear();
+        i = 0;
+      }
+    }
+  }
+}
+
+bool Version::OverlapInLevel(int level, const Slice* smallest_user_key,
+                             const Slice* largest_user_key) {
+  const InternalKeyComparator& icmp = *vset_->icmp_;
+  InternalKey lo, hi;
+  if (smallest_user_key) lo = InternalKey(*smallest_user_key, kMaxSequenceNumber, kValueTypeForSeek);
+  if (largest_user_key) hi = InternalKey(*largest_user_key, 0, 0);
+  for (FileMetaData* f : files_[level]) {
+    if (AfterFile(icmp, smallest_user_key ? &lo : nullptr, f) ||
+        BeforeFile(icmp, largest_user_key ? &hi : nullptr, f)) {
+      continue;
+    }
+    return true;
+  }
+  return false;
+}
+
+std::string Version::DebugString() const {
+  std::string r;
+  for (size_t level = 0; level < files_.size(); level++) {
+    r += "--- level " + std::to_string(level) + " ---\n";
+    for (const FileMetaData* f : files_[level]) {
+      r += " " + std::to_string(f->number) + ":" + std::to_string(f->file_size) + "[" +
+           f->smallest.DebugString() + " .. " + f->largest.DebugString() + "]\n";
+    }
+  }
+  return r;
+}
+
+// ---- VersionBuilder ------------------------------------------------------
+
+// Applies a sequence of edits to a base version without building each
+// intermediate version.
+class VersionBuilder {
+ public:
+  VersionBuilder(VersionSet* vset, Version* base)
+      : vset_(vset), base_(base), levels_(vset->num_levels_) {
+    base_->Ref();
+  }
+  ~VersionBuilder() {
+    for (auto& level : levels_) {
+      for (auto& [number, f] : level.added) {
+        if (--f->refs <= 0) delete f;
+      }
+    }
+    base_->Unref();
+  }
+
+  Status Apply(const VersionEdit* edit) {
+    for (const auto& [level, number] : edit->deleted_files_) {
+      if (level >= vset_->num_levels_) return Status::Corruption("manifest", "level out of range");
+      auto& l = levels_[level];
+      auto it = l.added.find(number);
+      if (it != l.added.end()) {
+        if (--it->second->refs <= 0) delete it->second;
+        l.added.erase(it);
+      }
+      l.deleted.insert(number);
+    }
+    for (const auto& [level, file] : edit->new_files_) {
+      if (level >= vset_->num_levels_) return Status::Corruption("manifest", "level out of range");
+      auto& l = levels_[level];
+      FileMetaData* f = new FileMetaData(file);
+      f->refs = 1;
+      f->being_compacted = false;
+      l.deleted.erase(f->number);
+      auto [it, inserted] = l.added.emplace(f->number, f);
+      if (!inserted) {
+        delete f;
+        return Status::Corruption("manifest", "file added twice");
+      }
+    }
+    return Status::OK();
+  }
+
+  void SaveTo(Version* v) {
+    const InternalKeyComparator& icmp = *vset_->icmp_;
+    for (int level = 0; level < vset_->num_levels_; level++) {
+      std::vector<FileMetaData*>& out = v->files_[level];
+      for (FileMetaData* f : base_->files_[level]) {
+        if (levels_[level].deleted.count(f->number) == 0) out.push_back(f);
+      }
+      for (auto& [number, f] : levels_[level].added) {
+        if (levels_[level].deleted.count(number) == 0) out.push_back(f);
+      }
+      if (level == 0) {
+        // Newest first.
+        std::sort(out.begin(), out.end(), [](FileMetaData* a, FileMetaData* b) {
+          if (a->largest_seq != b->largest_seq) return a->largest_seq > b->largest_seq;
+          return a->number > b->number;
+        });
+      } else {
+        std::sort(out.begin(), out.end(), [&icmp](FileMetaData* a, FileMetaData* b) {
+          int r = icmp.Compare(a->smallest.Encode(), b->smallest.Encode());
+          return r != 0 ? r < 0 : a->number < b->number;
+        });
+      }
+      for (FileMetaData* f : out) f->refs++;
+    }
+  }
+
+  // Checks that no two files of a sorted level overlap.
+  Status CheckConsistency(Version* v) {
+    const InternalKeyComparator& icmp = *vset_->icmp_;
+    for (int level = 1; level < vset_->num_levels_; level++) {
+      const auto& files = v->files_[level];
+      for (size_t i = 1; i < files.size(); i++) {
+        if (icmp.Compare(files[i - 1]->largest.Encode(), files[i]->smallest.Encode()) >= 0) {
+          return Status::Corruption("manifest", "overlapping files " +
+                                                    std::to_string(files[i - 1]->number) + " and " +
+                                                    std::to_string(files[i]->number) +
+                                                    " in level " + std::to_string(level));
+        }
+      }
+    }
+    return Status::OK();
+  }
+
+ private:
+  struct LevelState {
+    std::set<uint64_t> deleted;
+    std::map<uint64_t, FileMetaData*> added;
+  };
+  VersionSet* vset_;
+  Version* base_;
+  std::vector<LevelState> levels_;
+};
+
+// ---- VersionSet ----------------------------------------------------------
+
+VersionSet::VersionSet(const std::string& dbname, const Options* options,
+                       TableCache* table_cache, const InternalKeyComparator* icmp)
+    : dbname_(dbname),
+      options_(options),
+      env_(options->env),
+      table_cache_(table_cache),
+      icmp_(icmp),
+      num_levels_(options->num_levels),
+      dummy_versions_(nullptr) {
+  AppendVersion(new Version(this));
+}
+
+VersionSet::~VersionSet() {
+  current_->Unref();
+  assert(dummy_versions_.next_ == &dummy_versions_);  // every version released
+}
+
+void VersionSet::AppendVersion(Version* v) {
+  assert(v->refs_ == 0);
+  if (current_ != nullptr) current_->Unref();
+  current_ = v;
+  v->Ref();
+  v->prev_ = dummy_versions_.prev_;
+  v->next_ = &dummy_versions_;
+  v->prev_->next_ = v;
+  v->next_->prev_ = v;
+}
+
+bool VersionSet::Exists() const { return env_->FileExists(CurrentFileName(dbname_)); }
+
+Status VersionSet::LogAndApply(VersionEdit* edit, std::mutex* mu) {
+  std::unique_lock<std::mutex> lock(*mu, std::adopt_lock);
+  manifest_cv_.wait(lock, [this] { return !manifest_writer_busy_; });
+  manifest_writer_busy_ = true;
+
+  if (!edit->has_log_number_) edit->SetLogNumber(log_number_);
+  edit->SetNextFile(next_file_number_);
+  edit->SetLastSequence(last_sequence_);
+
+  Version* v = new Version(this);
+  Status s;
+  {
+    VersionBuilder builder(this, current_);
+    s = builder.Apply(edit);
+    if (s.ok()) {
+      builder.SaveTo(v);
+      s = builder.CheckConsistency(v);
+    }
+  }
+  if (!s.ok()) {
+    delete v;
+    manifest_writer_busy_ = false;
+    manifest_cv_.notify_all();
+    lock.release();
+    return s;
+  }
+  Finalize(v);
+
+  uint64_t new_manifest_number = 0;
+  if (descriptor_log_ == nullptr ||
+      descriptor_log_->FileSize() >= options_->max_manifest_file_size) {
+    new_manifest_number = NewFileNumber();
+    edit->SetNextFile(next_file_number_);
+  }
+  std::string record;
+  edit->EncodeTo(&record);
+
+  lock.unlock();
+  std::string new_manifest_name;
+  if (new_manifest_number != 0) {
+    // A fresh manifest starts with a snapshot of the current state.
+    new_manifest_name = ManifestFileName(dbname_, new_manifest_number);
+    std::unique_ptr<WritableFile> file;
+    s = env_->NewWritableFile(new_manifest_name, WritableFileOptions(), &file);
+    if (s.ok()) {
+      descriptor_log_ = std::make_unique<wal::Writer>(std::move(file));
+      s = WriteSnapshot(descriptor_log_.get());
+    }
+  }
+  if (s.ok()) s = descriptor_log_->AddRecord(record);
+  if (s.ok()) s = descriptor_log_->Sync();
+  if (s.ok() && new_manifest_number != 0) s = SetCurrentFile(env_, dbname_, new_manifest_number);
+  lock.lock();
+
+  if (s.ok()) {
+    if (new_manifest_number != 0) manifest_file_number_ = new_manifest_number;
+    AppendVersion(v);
+    log_number_ = edit->log_number_;
+  } else {
+    delete v;
+    // Whether the record reached the disk is unknown: start a new manifest
+    // (a full snapshot) on the next edit rather than append after it.
+    if (descriptor_log_ != nullptr) descriptor_log_->Close();
+    descriptor_log_.reset();
+    if (new_manifest_number != 0) env_->RemoveFile(new_manifest_name);
+  }
+  manifest_writer_busy_ = false;
+  manifest_cv_.notify_all();
+  lock.release();
+  return s;
+}
+
+Status VersionSet::WriteSnapshot(wal::Writer* log) {
+  VersionEdit edit;
+  edit.SetComparatorName(icmp_->user_comparator()->Name());
+  edit.SetNumLevels(num_levels_);
+  edit.SetLogNumber(log_number_);
+  edit.SetNextFile(next_file_number_);
+  edit.SetLastSequence(last_sequence_);
+  for (int level = 0; level < num_levels_; level++) {
+    for (const FileMetaData* f : current_->files_[level]) edit.AddFile(level, *f);
+  }
+  std::string record;
+  edit.EncodeTo(&record);
+  return log->AddRecord(record);
+}
+
+Status VersionSet::Recover() {
+  std::string current;
+  Status s = ReadFileToString(env_, CurrentFileName(dbname_), &current);
+  if (!s.ok()) return s;
+  if (current.empty() || current.back() != '\n' || current.rfind("MANIFEST-", 0) != 0) {
+    return Status::Corruption(CurrentFileName(dbname_),
+                              "CURRENT does not name a manifest (damaged CURRENT file)");
+  }
+  current.pop_back();
+  uint64_t manifest_number;
+  FileType type;
+  if (!ParseFileName(current, &manifest_number, &type) || type != FileType::kManifestFile) {
+    return Status::Corruption(CurrentFileName(dbname_), "CURRENT names no valid manifest");
+  }
+  const std::string manifest = dbname_ + "/" + current;
+  std::unique_ptr<SequentialFile> file;
+  s = env_->NewSequentialFile(manifest, &file);
+  if (!s.ok()) {
+    if (s.IsNotFound()) {
+      return Status::Corruption(manifest, "the manifest named by CURRENT is missing");
+    }
+    return s;
+  }
+
+  bool have_log_number = false, have_next_file = false, have_last_sequence = false;
+  uint64_t next_file = 0, log_number = 0;
+  SequenceNumber last_sequence = 0;
+  VersionBuilder builder(this, current_);
+  wal::Reader reader(std::move(file), manifest);
+  Slice record;
+  std::string scratch;
+  int records = 0;
+  while (reader.ReadRecord(&record, &scratch)) {
+    records++;
+    VersionEdit edit;
+    s = edit.DecodeFrom(record);
+    if (s.ok() && edit.has_comparator_ && edit.comparator_ != icmp_->user_comparator()->Name()) {
+      s = Status::InvalidArgument(
+          manifest, "the store uses comparator " + edit.comparator_ + ", not " +
+                        icmp_->user_comparator()->Name());
+    }
+    if (s.ok() && edit.has_num_levels_ && edit.num_levels_ > num_levels_) {
+      // Files may live in levels this configuration does not have.
+      for (const auto& [level, f] : edit.new_files_) {
+        if (level >= num_levels_) {
+          s = Status::InvalidArgument(manifest, "the store has files in level " +
+                                                    std::to_string(level) + " but num_levels is " +
+                                                    std::to_string(num_levels_));
+          break;
+        }
+      }
+    }
+    if (s.ok()) s = builder.Apply(&edit);
+    if (!s.ok()) return s.WithContext(manifest);
+    if (edit.has_log_number_) {
+      log_number = edit.log_number_;
+      have_log_number = true;
+    }
+    if (edit.has_next_file_number_) {
+      next_file = edit.next_file_number_;
+      have_next_file = true;
+    }
+    if (edit.has_last_sequence_) {
+      last_sequence = edit.last_sequence_;
+      have_last_sequence = true;
+    }
+  }
+  if (reader.stop() == wal::Reader::Stop::kCorruption) return reader.status();
+  if (records == 0 || !have_next_file || !have_log_number || !have_last_sequence) {
+    return Status::Corruption(manifest, records == 0 ? "the manifest is empty"
+                                                     : "the manifest lacks required fields");
+  }
+
+  Version* v = new Version(this);
+  builder.SaveTo(v);
+  s = builder.CheckConsistency(v);
+  if (!s.ok()) {
+    delete v;
+    return s;
+  }
+  // Every live table must be there: a store never opens partial.
+  for (int level = 0; level < num_levels_ && s.ok(); level++) {
+    for (const FileMetaData* f : v->files_[level]) {
+      uint64_t size;
+      const std::string fname = TableFileName(dbname_, f->number);
+      Status fs = env_->GetFileSize(fname, &size);
+      if (!fs.ok()) {
+        s = Status::Corruption(fname, "a table file named by the manifest is missing");
+        break;
+      }
+      if (size != f->file_size) {
+        s = Status::Corruption(fname, "table file has size " + std::to_string(size) +
+                                          ", the manifest says " + std::to_string(f->file_size));
+        break;
+      }
+    }
+  }
+  if (!s.ok()) {
+    delete v;
+    return s;
+  }
+  Finalize(v);
+  AppendVersion(v);
+  manifest_file_number_ = manifest_number;
+  next_file_number_ = next_file;
+  last_sequence_ = last_sequence;
+  log_number_ = log_number;
+  MarkFileNumberUsed(manifest_number);
+  MarkFileNumberUsed(log_number);
+  return Status::OK();
+}
+
+uint64_t VersionSet::MaxBytesForLevel(int level) const {
+  double result = static_cast<double>(options_->max_bytes_for_level_base);
+  for (int l = 1; l < level; l++) result *= options_->level_size_multiplier;
+  return static_cast<uint64_t>(result);
+}
+
+void VersionSet::Finalize(Version* v) {
+  int best_level = -1;
+  double best_score = -1;
+  for (int level = 0; level < num_levels_ - 1; level++) {
+    double score;
+    if (level == 0) {
+      score = static_cast<double>(v->files_[0].size()) / options_->l0_compaction_trigger;
+    } else {
+      score = static_cast<double>(v->NumLevelBytes(level)) / MaxBytesForLevel(level);
+    }
+    if (score > best_score) {
+      best_score = score;
+      best_level = level;
+    }
+  }
+  v->compaction_level_ = best_level;
+  v->compaction_score_ = best_score;
+}
+
+int VersionSet::MaxLevelWithFiles() const {
+  int max_level = 1;
+  for (int level = 1; level < num_levels_; level++) {
+    if (!current_->files_[level].empty()) max_level = level;
+  }
+  return max_level;
+}
+
+bool VersionSet::AnyBeingCompacted(const std::vector<FileMetaData*>& files) const {
+  for (const FileMetaData* f : files) {
+    if (f->being_compacted) return true;
+  }
+  return false;
+}
+
+static uint64_t TotalFileSize(const std::vector<FileMetaData*>& files) {
+  uint64_t sum = 0;
+  for (const FileMetaData* f : files) sum += f->file_size;
+  return sum;
+}
+
+static double TombstoneDensity(const FileMetaData* f) {
+  if (f->num_entries < kMinEntriesForTombstoneCompaction && f->num_range_deletions == 0) return 0;
+  const double dead = static_cast<double>(f->num_deletions + f->num_range_deletions);
+  return dead / static_cast<double>(std::max<uint64_t>(1, f->num_entries));
+}
+
+bool VersionSet::NeedsCompaction() const {
+  Version* v = current_;
+  if (v->compaction_score_ >= 1) return true;
+  for (int level = 0; level < num_levels_ - 1; level++) {
+    for (const FileMetaData* f : v->files_[level]) {
+      if (!f->being_compacted && TombstoneDensity(f) >= options_->tombstone_compaction_ratio) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+Compaction* VersionSet::PickCompaction() {
+  Version* v = current_;
+  // Levels by score, highest first.
+  std::vector<std::pair<double, int>> candidates;
+  for (int level = 0; level < num_levels_ - 1; level++) {
+    double score = level == 0
+                       ? static_cast<double>(v->files_[0].size()) / options_->l0_compaction_trigger
+                       : static_cast<double>(v->NumLevelBytes(level)) / MaxBytesForLevel(level);
+    if (score >= 1) candidates.emplace_back(score, level);
+  }
+  std::sort(candidates.rbegin(), candidates.rend());
+  for (const auto& [score, level] : candidates) {
+    if (level == 0) {
+      if (AnyBeingCompacted(v->files_[0])) continue;
+      Compaction* c = SetupCompaction(0, v->files_[0]);
+      if (c != nullptr) {
+        c->reason_ = "l0";
+        return c;
+      }
+      continue;
+    }
+    // The file whose rewrite costs least per byte it pushes down.
+    FileMetaData* best = nullptr;
+    double best_ratio = 0;
+    for (FileMetaData* f : v->files_[level]) {
+      if (f->being_compacted) continue;
+      std::vector<FileMetaData*> overlap;
+      v->GetOverlappingInputs(level + 1, &f->smallest, &f->largest, &overlap);
+      if (AnyBeingCompacted(overlap)) continue;
+      double ratio = static_cast<double>(TotalFileSize(overlap)) /
+                     static_cast<double>(std::max<uint64_t>(1, f->file_size));
+      if (best == nullptr || ratio < best_ratio) {
+        best = f;
+        best_ratio = ratio;
+      }
+    }
+    if (best != nullptr) {
+      Compaction* c = SetupCompaction(level, {best});
+      if (c != nullptr) return c;
+    }
+  }
+  // Nothing over its size: clean up files dense with tombstones.
+  FileMetaData* best = nullptr;
+  int best_level = -1;
+  double best_density = 0;
+  for (int level = 0; level < num_levels_ - 1; level++) {
+    for (FileMetaData* f : v->files_[level]) {
+      if (f->being_compacted) continue;
+      double d = TombstoneDensity(f);
+      if (d >= options_->tombstone_compaction_ratio && d > best_density) {
+        best = f;
+        best_level = level;
+        best_density = d;
+      }
+    }
+  }
+  if (best != nullptr) {
+    Compaction* c =
+        SetupCompaction(best_level, best_level == 0 ? v->files_[0] : std::vector{best});
+    if (c != nullptr) {
+      c->reason_ = "tombstones";
+      return c;
+    }
+  }
+  return nullptr;
+}
+
+Compaction* VersionSet::SetupCompaction(int level, std::vector<FileMetaData*> inputs0) {
+  Version* v = current_;
+  if (inputs0.empty() || AnyBeingCompacted(inputs0)) return nullptr;
+  Compaction* c = new Compaction(options_, level, v);
+  c->icmp_ = icmp_;
+  c->inputs_[0] = std::move(inputs0);
+
+  auto range_of = [this](const std::vector<FileMetaData*>& files, InternalKey* smallest,
+                         InternalKey* largest) {
+    for (size_t i = 0; i < files.size(); i++) {
+      FileMetaData* f = files[i];
+      if (i == 0 || icmp_->Compare(f->smallest.Encode(), smallest->Encode()) < 0) {
+        *smallest = f->smallest;
+      }
+      if (i == 0 || icmp_->Compare(f->largest.Encode(), largest->Encode()) > 0) {
+        *largest = f->largest;
+      }
+    }
+  };
+  InternalKey smallest, largest;
+  range_of(c->inputs_[0], &smallest, &largest);
+  if (level == 0) {
+    // Overlapping L0 files must move down together so no older version of
+    // a key stays above a newer one.
+    v->GetOverlappingInputs(0, &smallest, &largest, &c->inputs_[0]);
+    if (AnyBeingCompacted(c->inputs_[0])) {
+      delete c;
+      return nullptr;
+    }
+    range_of(c->inputs_[0], &smallest, &largest);
+  }
+  v->GetOverlappingInputs(level + 1, &smallest, &largest, &c->inputs_[1]);
+  if (AnyBeingCompacted(c->inputs_[1])) {
+    delete c;
+    return nullptr;
+  }
+  InternalKey all_start, all_limit;
+  std::vector<FileMetaData*> all = c->inputs_[0];
+  all.insert(all.end(), c->inputs_[1].begin(), c->inputs_[1].end());
+  range_of(all, &all_start, &all_limit);
+  if (level + 2 < num_levels_) {
+    v->GetOverlappingInputs(level + 2, &all_start, &all_limit, &c->grandparents_);
+  }
+  c->bottommost_ = true;
+  for (int l = level + 2; l < num_levels_; l++) {
+    std::vector<FileMetaData*> overlap;
+    v->GetOverlappingInputs(l, &all_start, &all_limit, &overlap);
+    if (!overlap.empty()) {
+      c->bottommost_ = false;
+      break;
+    }
+  }
+  for (int which = 0; which < 2; which++) {
+    for (FileMetaData* f : c->inputs_[which]) f->being_compacted = true;
+  }
+  return c;
+}
+
+Compaction* VersionSet::CompactRange(int level, const InternalKey* begin, const InternalKey* end,
+                                     bool* busy) {
+  *busy = false;
+  std::vector<FileMetaData*> inputs;
+  current_->GetOverlappingInputs(level, begin, end, &inputs);
+  if (inputs.empty()) return nullptr;
+  if (AnyBeingCompacted(inputs)) {
+    *busy = true;
+    return nullptr;
+  }
+  Compaction* c = SetupCompaction(level, inputs);
+  if (c == nullptr) {
+    *busy = true;
+    return nullptr;
+  }
+  c->reason_ = "manual";
+  return c;
+}
+
+void VersionSet::AddLiveFiles(std::set<uint64_t>* live) {
+  for (Version* v = dummy_versions_.next_; v != &dummy_versions_; v = v->next_) {
+    for (const auto& level : v->files_) {
+      for (const FileMetaData* f : level) live->insert(f->number);
+    }
+  }
+}
+
+std::string VersionSet::LevelSummary() const {
+  std::string r;
+  for (int level = 0; level < num_levels_; level++) {
+    if (level > 0) r += ",";
+    r += std::to_string(current_->files_[level].size());
+  }
+  return r;
+}
+
+// ---- Compaction ------------------------------------------------------
+
+Compaction::Compaction(const Options* options, int level, Version* input_version)
+    : level_(level),
+      max_output_file_size_(options->target_file_size),
+      input_version_(input_version),
+      level_ptrs_(options->num_levels, 0) {
+  input_version_->Ref();
+}
+
+Compaction::~Compaction() {
+  if (input_version_ != nullptr) input_version_->Unref();
+}
+
+bool Compaction::IsTrivialMove() const {
+  if (!inputs_[1].empty()) return false;
+  uint64_t grandparent_bytes = TotalFileSize(grandparents_);
+  if (grandparent_bytes > kMaxGrandparentOverlapFactor * max_output_file_size_) return false;
+  if (inputs_[0].size() == 1) return true;
+  // Several L0 files move together only if they do not overlap each other.
+  std::vector<FileMetaData*> sorted = inputs_[0];
+  std::sort(sorted.begin(), sorted.end(), [this](FileMetaData* a, FileMetaData* b) {
+    return icmp_->Compare(a->smallest.Encode(), b->smallest.Encode()) < 0;
+  });
+  for (size_t i = 1; i < sorted.size(); i++) {
+    if (icmp_->Compare(sorted[i - 1]->largest.Encode(), sorted[i]->smallest.Encode()) >= 0) {
+      return false;
+    }
+  }
+  return true;
+}
+
+void Compaction::AddInputDeletions(VersionEdit* edit) {
+  for (int which = 0; which < 2; which++) {
+    for (FileMetaData* f : inputs_[which]) edit->RemoveFile(level_ + which, f->number);
+  }
+}
+
+bool Compaction::IsBaseLevelForKey(const Slice& user_key) {
+  const auto& files_by_level = input_version_->files_;
+  for (size_t level = level_ + 2; level < files_by_level.size(); level++) {
+    const std::vector<FileMetaData*>& files = files_by_level[level];
+    while (level_ptrs_[level] < files.size()) {
+      FileMetaData* f = files[level_ptrs_[level]];
+      if (icmp_->CompareUserKeys(user_key, f->largest.user_key()) <= 0) {
+        if (icmp_->CompareUserKeys(user_key, f->smallest.user_key()) >= 0) return false;
+        break;
+      }
+      level_ptrs_[level]++;
+    }
+  }
+  return true;
+}
+
+bool Compaction::ShouldStopBefore(const Slice& internal_key) {
+  while (grandparent_index_ < grandparents_.size() &&
+         icmp_->Compare(internal_key, grandparents_[grandparent_index_]->largest.Encode()) > 0) {
+    if (seen_key_) overlapped_bytes_ += grandparents_[grandparent_index_]->file_size;
+    grandparent_index_++;
+  }
+  seen_key_ = true;
+  if (overlapped_bytes_ > kMaxGrandparentOverlapFactor * max_output_file_size_) {
+    overlapped_bytes_ = 0;
+    return true;
+  }
+  return false;
+}
+
+void Compaction::ReleaseInputs() {
+  for (int which = 0; which < 2; which++) {
+    for (FileMetaData* f : inputs_[which]) f->being_compacted = false;
+  }
+  if (input_version_ != nullptr) {
+    input_version_->Unref();
+    input_version_ = nullptr;
+  }
+}
+
+uint64_t Compaction::InputBytes() const { return TotalFileSize(inputs_[0]) + TotalFileSize(inputs_[1]); }
+
+}  // namespace strata

@@ -1,0 +1,541 @@
+// The engine through its public API: reads and writes across memtable,
+// flush and compaction, snapshots, iterators, range deletions, recovery,
+// locking, checkpoints and verification.
+#include "strata/db.h"
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include "unit_tests/test_util.h"
+
+namespace strata {
+
+class DBTest : public testing::Test {
+ protected:
+  DBTest() : dir_("db") {
+    options_.write_buffer_size = 64 << 10;
+    options_.target_file_size = 64 << 10;
+    options_.max_bytes_for_level_base = 256 << 10;
+    options_.block_cache = NewLRUCache(1 << 20);
+  }
+  ~DBTest() override { db_.reset(); }
+
+  Status TryOpen() {
+    db_.reset();
+    return DB::Open(options_, dir_.path(), &db_);
+  }
+  void Reopen() { ASSERT_TRUE(TryOpen().ok()); }
+
+  Status Put(const std::string& k, const std::string& v) { return db_->Put(WriteOptions(), k, v); }
+  Status Delete(const std::string& k) { return db_->Delete(WriteOptions(), k); }
+  std::string Get(const std::string& k, const Snapshot* snapshot = nullptr) {
+    ReadOptions ro;
+    ro.snapshot = snapshot;
+    std::string value;
+    Status s = db_->Get(ro, k, &value);
+    if (s.IsNotFound()) return "NOT_FOUND";
+    if (!s.ok()) return s.ToString();
+    return value;
+  }
+  // "k1=v1,k2=v2" over the whole store, forward.
+  std::string Contents(const ReadOptions& ro = ReadOptions()) {
+    std::unique_ptr<Iterator> it(db_->NewIterator(ro));
+    std::string r;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      if (!r.empty()) r += ",";
+      r += it->key().ToString() + "=" + it->value().ToString();
+    }
+    EXPECT_TRUE(it->status().ok()) << it->status().ToString();
+    return r;
+  }
+  std::string ContentsReverse(const ReadOptions& ro = ReadOptions()) {
+    std::unique_ptr<Iterator> it(db_->NewIterator(ro));
+    std::string r;
+    for (it->SeekToLast(); it->Valid(); it->Prev()) {
+      if (!r.empty()) r += ",";
+      r += it->key().ToString() + "=" + it->value().ToString();
+    }
+    return r;
+  }
+  int NumFilesAtLevel(int level) {
+    std::string v;
+    EXPECT_TRUE(db_->GetProperty("strata.num-files-at-level" + std::to_string(level), &v));
+    return std::stoi(v);
+  }
+  std::string FilesPerLevel() {
+    std::string r;
+    int last_nonzero = 0;
+    for (int level = 0; level < options_.num_levels; level++) {
+      int n = NumFilesAtLevel(level);
+      if (level > 0) r += ",";
+      r += std::to_string(n);
+      if (n > 0) last_nonzero = static_cast<int>(r.size());
+    }
+    return r.substr(0, last_nonzero);
+  }
+  std::string Stat(const std::string& name) {
+    std::string json;
+    db_->GetProperty("strata.stats", &json);
+    size_t p = json.find("\"" + name + "\":");
+    if (p == std::string::npos) return "";
+    p += name.size() + 3;
+    size_t e = json.find_first_of(",}", p);
+    return json.substr(p, e - p);
+  }
+  void FillKeys(int n, const std::string& prefix, size_t value_size = 100) {
+    for (int i = 0; i < n; i++) {
+      char key[32];
+      snprintf(key, sizeof(key), "%s%08d", prefix.c_str(), i);
+      Status s = Put(key, std::string(value_size, 'a' + i % 26));
+      ASSERT_TRUE(s.ok()) << s.ToString();
+    }
+  }
+  std::vector<std::string> Files(const std::string& suffix) {
+    std::vector<std::string> r;
+    for (auto& e : std::filesystem::directory_iterator(dir_.path())) {
+      std::string name = e.path().filename().string();
+      if (name.size() >= suffix.size() &&
+          name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0) {
+        r.push_back(e.path().string());
+      }
+    }
+    std::sort(r.begin(), r.end());
+    return r;
+  }
+
+  test::ScratchDir dir_;
+  Options options_;
+  std::unique_ptr<DB> db_;
+};
+
+TEST_F(DBTest, Empty) {
+  Reopen();
+  EXPECT_EQ("NOT_FOUND", Get("foo"));
+  EXPECT_EQ("", Contents());
+}
+
+TEST_F(DBTest, PutGetDelete) {
+  Reopen();
+  ASSERT_TRUE(Put("foo", "v1").ok());
+  EXPECT_EQ("v1", Get("foo"));
+  ASSERT_TRUE(Put("foo", "v2").ok());
+  EXPECT_EQ("v2", Get("foo"));
+  ASSERT_TRUE(Delete("foo").ok());
+  EXPECT_EQ("NOT_FOUND", Get("foo"));
+  ASSERT_TRUE(Delete("never-there").ok());
+}
+
+TEST_F(DBTest, EmptyKeyAndValue) {
+  Reopen();
+  ASSERT_TRUE(Put("", "empty key").ok());
+  ASSERT_TRUE(Put("k", "").ok());
+  EXPECT_EQ("empty key", Get(""));
+  EXPECT_EQ("", Get("k"));
+  ASSERT_TRUE(db_->Flush(FlushOptions()).ok());
+  EXPECT_EQ("empty key", Get(""));
+  EXPECT_EQ("", Get("k"));
+}
+
+TEST_F(DBTest, ValuesSurviveReopen) {
+  Reopen();
+  ASSERT_TRUE(Put("a", "1").ok());
+  ASSERT_TRUE(Put("b", "2").ok());
+  ASSERT_TRUE(Delete("a").ok());
+  Reopen();
+  EXPECT_EQ("NOT_FOUND", Get("a"));
+  EXPECT_EQ("2", Get("b"));
+  ASSERT_TRUE(Put("c", "3").ok());
+  Reopen();
+  EXPECT_EQ("b=2,c=3", Contents());
+}
+
+TEST_F(DBTest, FlushWritesLevel0Table) {
+  Reopen();
+  ASSERT_TRUE(Put("a", "1").ok());
+  ASSERT_TRUE(db_->Flush(FlushOptions()).ok());
+  EXPECT_EQ("1", FilesPerLevel());
+  EXPECT_EQ("1", Get("a"));
+  ASSERT_TRUE(Put("a", "2").ok());
+  EXPECT_EQ("2", Get("a"));
+  ASSERT_TRUE(db_->Flush(FlushOptions()).ok());
+  EXPECT_EQ("2", FilesPerLevel());
+  EXPECT_EQ("2", Get("a"));
+  Reopen();
+  EXPECT_EQ("2", Get("a"));
+  EXPECT_EQ("a=2", Contents());
+}
+
+TEST_F(DBTest, DeletionHidesFlushedValue) {
+  Reopen();
+  ASSERT_TRUE(Put("a", "1").ok());
+  ASSERT_TRUE(db_->Flush(FlushOptions()).ok());
+  ASSERT_TRUE(Delete("a").ok());
+  EXPECT_EQ("NOT_FOUND", Get("a"));
+  ASSERT_TRUE(db_->Flush(FlushOptions()).ok());
+  EXPECT_EQ("NOT_FOUND", Get("a"));
+  EXPECT_EQ("", Contents());
+}
+
+TEST_F(DBTest, IteratorForwardReverseSeek) {
+  Reopen();
+  for (const char* k : {"b", "d", "f", "h"}) ASSERT_TRUE(Put(k, std::string("v") + k).ok());
+  ASSERT_TRUE(db_->Flush(FlushOptions()).ok());
+  ASSERT_TRUE(Put("c", "vc").ok());
+  ASSERT_TRUE(Delete("f").ok());
+  EXPECT_EQ("b=vb,c=vc,d=vd,h=vh", Contents());
+  EXPECT_EQ("h=vh,d=vd,c=vc,b=vb", ContentsReverse());
+  std::unique_ptr<Iterator> it(db_->NewIterator(ReadOptions()));
+  it->Seek("e");
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ("h", it->key().ToString());
+  it->Prev();
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ("d", it->key().ToString());
+  it->Next();
+  EXPECT_EQ("h", it->key().ToString());
+  it->SeekForPrev("g");
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ("d", it->key().ToString());
+  it->SeekForPrev("a");
+  EXPECT_FALSE(it->Valid());
+  it->Seek("i");
+  EXPECT_FALSE(it->Valid());
+}
+
+TEST_F(DBTest, IteratorBounds) {
+  Reopen();
+  for (char c = 'a'; c <= 'j'; c++) ASSERT_TRUE(Put(std::string(1, c), "x").ok());
+  ASSERT_TRUE(db_->Flush(FlushOptions()).ok());
+  Slice lower("c"), upper("g");
+  ReadOptions ro;
+  ro.iterate_lower_bound = &lower;
+  ro.iterate_upper_bound = &upper;
+  EXPECT_EQ("c=x,d=x,e=x,f=x", Contents(ro));
+  EXPECT_EQ("f=x,e=x,d=x,c=x", ContentsReverse(ro));
+  std::unique_ptr<Iterator> it(db_->NewIterator(ro));
+  it->Seek("a");
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ("c", it->key().ToString());
+  it->SeekForPrev("z");
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ("f", it->key().ToString());
+  it->Seek("g");
+  EXPECT_FALSE(it->Valid());
+}
+
+TEST_F(DBTest, SnapshotsSeeThePast) {
+  Reopen();
+  ASSERT_TRUE(Put("k", "v1").ok());
+  const Snapshot* s1 = db_->GetSnapshot();
+  ASSERT_TRUE(Put("k", "v2").ok());
+  ASSERT_TRUE(Put("other", "x").ok());
+  const Snapshot* s2 = db_->GetSnapshot();
+  ASSERT_TRUE(Delete("k").ok());
+  EXPECT_EQ("v1", Get("k", s1));
+  EXPECT_EQ("v2", Get("k", s2));
+  EXPECT_EQ("NOT_FOUND", Get("k"));
+  // The same after flushes and a full compaction.
+  ASSERT_TRUE(db_->Flush(FlushOptions()).ok());
+  { Status cs = db_->CompactRange(nullptr, nullptr); ASSERT_TRUE(cs.ok()) << cs.ToString(); }
+  EXPECT_EQ("v1", Get("k", s1));
+  EXPECT_EQ("v2", Get("k", s2));
+  EXPECT_EQ("NOT_FOUND", Get("k"));
+  ReadOptions ro;
+  ro.snapshot = s1;
+  EXPECT_EQ("k=v1", Contents(ro));
+  db_->ReleaseSnapshot(s1);
+  db_->ReleaseSnapshot(s2);
+  { Status cs = db_->CompactRange(nullptr, nullptr); ASSERT_TRUE(cs.ok()) << cs.ToString(); }
+  EXPECT_EQ("other=x", Contents());
+}
+
+TEST_F(DBTest, IteratorIsAConsistentSnapshot) {
+  Reopen();
+  FillKeys(100, "k");
+  std::unique_ptr<Iterator> it(db_->NewIterator(ReadOptions()));
+  // Writes, flushes and compactions after the iterator started do not show.
+  FillKeys(2000, "k", 200);
+  ASSERT_TRUE(Put("k00000005", "changed").ok());
+  { Status cs = db_->CompactRange(nullptr, nullptr); ASSERT_TRUE(cs.ok()) << cs.ToString(); }
+  int n = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    ASSERT_EQ(100u, it->value().size());
+    n++;
+  }
+  EXPECT_EQ(100, n);
+  EXPECT_TRUE(it->status().ok());
+}
+
+TEST_F(DBTest, ManyWritesReachSeveralLevels) {
+  Reopen();
+  FillKeys(20000, "key", 100);
+  ASSERT_TRUE(db_->Flush(FlushOptions()).ok());
+  { Status cs = db_->CompactRange(nullptr, nullptr); ASSERT_TRUE(cs.ok()) << cs.ToString(); }
+  // 2 MB of data with a 256 KiB L1: more than one level below L0.
+  EXPECT_GT(std::stoull(Stat("compactions")), 0u);
+  int deeper = 0;
+  for (int level = 2; level < options_.num_levels; level++) deeper += NumFilesAtLevel(level);
+  EXPECT_GT(deeper, 0) << FilesPerLevel();
+  for (int i = 0; i < 20000; i += 97) {
+    char key[32];
+    snprintf(key, sizeof(key), "key%08d", i);
+    ASSERT_EQ(std::string(100, 'a' + i % 26), Get(key));
+  }
+  Reopen();
+  std::unique_ptr<Iterator> it(db_->NewIterator(ReadOptions()));
+  int n = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) n++;
+  EXPECT_EQ(20000, n);
+}
+
+TEST_F(DBTest, DeleteRangeHidesKeysEverywhere) {
+  Reopen();
+  FillKeys(3000, "k");
+  ASSERT_TRUE(db_->Flush(FlushOptions()).ok());
+  ASSERT_TRUE(db_->DeleteRange(WriteOptions(), "k00000100", "k00002900").ok());
+  EXPECT_EQ("NOT_FOUND", Get("k00000100"));
+  EXPECT_EQ("NOT_FOUND", Get("k00002899"));
+  EXPECT_NE("NOT_FOUND", Get("k00000099"));
+  EXPECT_NE("NOT_FOUND", Get("k00002900"));
+  auto count = [this] {
+    std::unique_ptr<Iterator> it(db_->NewIterator(ReadOptions()));
+    int n = 0;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) n++;
+    int m = 0;
+    for (it->SeekToLast(); it->Valid(); it->Prev()) m++;
+    EXPECT_EQ(n, m);
+    return n;
+  };
+  EXPECT_EQ(200, count());
+  // A key written after the range deletion is visible.
+  ASSERT_TRUE(Put("k00001000", "new").ok());
+  EXPECT_EQ("new", Get("k00001000"));
+  EXPECT_EQ(201, count());
+  ASSERT_TRUE(db_->Flush(FlushOptions()).ok());
+  EXPECT_EQ(201, count());
+  Reopen();
+  EXPECT_EQ(201, count());
+  EXPECT_EQ("new", Get("k00001000"));
+  EXPECT_EQ("NOT_FOUND", Get("k00001001"));
+  // A full compaction frees the space.
+  { Status cs = db_->CompactRange(nullptr, nullptr); ASSERT_TRUE(cs.ok()) << cs.ToString(); }
+  EXPECT_EQ(201, count());
+  std::string json;
+  db_->GetProperty("strata.stats", &json);
+  EXPECT_LT(std::stoull(Stat("live_table_bytes")), 201u * 140 + 8192) << json;
+}
+
+TEST_F(DBTest, DeleteRangeRespectsSnapshots) {
+  Reopen();
+  FillKeys(500, "k");
+  const Snapshot* snap = db_->GetSnapshot();
+  ASSERT_TRUE(db_->DeleteRange(WriteOptions(), "k00000000", "k00000500").ok());
+  { Status cs = db_->CompactRange(nullptr, nullptr); ASSERT_TRUE(cs.ok()) << cs.ToString(); }
+  EXPECT_EQ("NOT_FOUND", Get("k00000042"));
+  EXPECT_NE("NOT_FOUND", Get("k00000042", snap));
+  db_->ReleaseSnapshot(snap);
+  { Status cs = db_->CompactRange(nullptr, nullptr); ASSERT_TRUE(cs.ok()) << cs.ToString(); }
+  EXPECT_EQ("", Contents());
+}
+
+TEST_F(DBTest, WriteBatchIsAtomicAndOrdered) {
+  Reopen();
+  WriteBatch batch;
+  batch.Put("a", "1");
+  batch.Delete("a");
+  batch.Put("a", "2");
+  batch.Put("b", "x");
+  batch.DeleteRange("b", "c");
+  batch.Put("c", "3");
+  ASSERT_TRUE(db_->Write(WriteOptions(), &batch).ok());
+  EXPECT_EQ("a=2,c=3", Contents());
+  Reopen();
+  EXPECT_EQ("a=2,c=3", Contents());
+}
+
+TEST_F(DBTest, TooBigKeyIsRejected) {
+  Reopen();
+  std::string big_key(kMaxKeySize + 1, 'k');
+  Status s = Put(big_key, "v");
+  EXPECT_TRUE(s.IsTooBig()) << s.ToString();
+  std::string max_key(kMaxKeySize, 'k');
+  ASSERT_TRUE(Put(max_key, "v").ok());
+  EXPECT_EQ("v", Get(max_key));
+  ASSERT_TRUE(db_->Flush(FlushOptions()).ok());
+  EXPECT_EQ("v", Get(max_key));
+  WriteBatch batch;
+  batch.Put("small", "ok");
+  batch.Put(big_key, "v");
+  EXPECT_TRUE(db_->Write(WriteOptions(), &batch).IsTooBig());
+  EXPECT_EQ("NOT_FOUND", Get("small"));  // nothing of the batch was written
+}
+
+TEST_F(DBTest, LockedInThisProcess) {
+  Reopen();
+  std::unique_ptr<DB> second;
+  Status s = DB::Open(options_, dir_.path(), &second);
+  EXPECT_TRUE(s.IsBusy()) << s.ToString();
+}
+
+TEST_F(DBTest, LockedByAnotherProcessNamesIt) {
+  // The child holds the store; this process is refused and told who has it.
+  int ready[2], release[2];
+  ASSERT_EQ(0, pipe(ready));
+  ASSERT_EQ(0, pipe(release));
+  pid_t child = fork();
+  if (child == 0) {
+    std::unique_ptr<DB> db;
+    char c = DB::Open(options_, dir_.path(), &db).ok() ? 'y' : 'n';
+    ssize_t ignored = write(ready[1], &c, 1);
+    ignored = read(release[0], &c, 1);
+    (void)ignored;
+    db.reset();
+    _exit(0);
+  }
+  char c = 0;
+  ASSERT_EQ(1, read(ready[0], &c, 1));
+  ASSERT_EQ('y', c);
+  Status s = TryOpen();
+  ASSERT_EQ(1, write(release[1], &c, 1));
+  int status = 0;
+  waitpid(child, &status, 0);
+  EXPECT_TRUE(s.IsBusy()) << s.ToString();
+  EXPECT_NE(std::string::npos, s.ToString().find("locked by process " + std::to_string(child)))
+      << s.ToString();
+  for (int fd : {ready[0], ready[1], release[0], release[1]}) close(fd);
+  // Once the child is gone the store opens.
+  Reopen();
+}
+
+TEST_F(DBTest, RecoverAfterTornWalTail) {
+  Reopen();
+  ASSERT_TRUE(Put("a", "1").ok());
+  ASSERT_TRUE(Put("b", std::string(1000, 'b')).ok());
+  db_.reset();
+  auto wals = Files(".wal");
+  ASSERT_FALSE(wals.empty());
+  // Cut the last record in half.
+  std::filesystem::resize_file(wals.back(), std::filesystem::file_size(wals.back()) - 500);
+  Reopen();
+  EXPECT_EQ("1", Get("a"));
+  EXPECT_EQ("NOT_FOUND", Get("b"));
+  ASSERT_TRUE(Put("c", "3").ok());
+  Reopen();
+  EXPECT_EQ("a=1,c=3", Contents());
+}
+
+TEST_F(DBTest, CorruptWalInTheMiddleIsReported) {
+  options_.write_buffer_size = 4 << 20;  // one WAL holds everything
+  Reopen();
+  for (int i = 0; i < 1000; i++) ASSERT_TRUE(Put("key" + std::to_string(i), std::string(100, 'x')).ok());
+  db_.reset();
+  auto wals = Files(".wal");
+  ASSERT_FALSE(wals.empty());
+  {
+    std::fstream f(wals.back(), std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(100);
+    f.put('\x7f');
+  }
+  Status s = TryOpen();
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  EXPECT_NE(std::string::npos, s.ToString().find(".wal")) << s.ToString();
+}
+
+TEST_F(DBTest, MissingCurrentRefusesToOpen) {
+  Reopen();
+  ASSERT_TRUE(Put("a", "1").ok());
+  ASSERT_TRUE(db_->Flush(FlushOptions()).ok());
+  db_.reset();
+  std::filesystem::remove(dir_.Sub("CURRENT"));
+  Status s = TryOpen();
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  EXPECT_NE(std::string::npos, s.ToString().find("CURRENT")) << s.ToString();
+}
+
+TEST_F(DBTest, MissingTableFileRefusesToOpen) {
+  Reopen();
+  ASSERT_TRUE(Put("a", "1").ok());
+  ASSERT_TRUE(db_->Flush(FlushOptions()).ok());
+  db_.reset();
+  auto tables = Files(".sst");
+  ASSERT_EQ(1u, tables.size());
+  std::filesystem::remove(tables[0]);
+  Status s = TryOpen();
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  EXPECT_NE(std::string::npos, s.ToString().find(".sst")) << s.ToString();
+}
+
+TEST_F(DBTest, ReadOnlyOpenServesReadsAndRefusesWrites) {
+  Reopen();
+  ASSERT_TRUE(Put("a", "1").ok());
+  ASSERT_TRUE(db_->Flush(FlushOptions()).ok());
+  ASSERT_TRUE(Put("b", "2").ok());  // only in the WAL
+  db_.reset();
+  options_.read_only = true;
+  Reopen();
+  EXPECT_EQ("1", Get("a"));
+  EXPECT_EQ("2", Get("b"));
+  EXPECT_TRUE(Put("c", "3").IsReadOnly());
+  db_.reset();
+  options_.read_only = false;
+  Reopen();
+  EXPECT_EQ("a=1,b=2", Contents());
+}
+
+TEST_F(DBTest, CheckpointOpensAsAStore) {
+  Reopen();
+  FillKeys(2000, "k");
+  ASSERT_TRUE(Put("unflushed", "yes").ok());
+  const std::string copy = dir_.Sub("checkpoint");
+  ASSERT_TRUE(db_->Checkpoint(copy).ok());
+  ASSERT_TRUE(Put("after", "no").ok());
+  std::unique_ptr<DB> cp;
+  ASSERT_TRUE(DB::Open(options_, copy, &cp).ok());
+  std::string v;
+  EXPECT_TRUE(cp->Get(ReadOptions(), "unflushed", &v).ok());
+  EXPECT_TRUE(cp->Get(ReadOptions(), "after", &v).IsNotFound());
+  std::unique_ptr<Iterator> it(cp->NewIterator(ReadOptions()));
+  int n = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) n++;
+  EXPECT_EQ(2001, n);
+  EXPECT_TRUE(cp->Verify().ok());
+}
+
+TEST_F(DBTest, VerifyFindsFlippedByte) {
+  Reopen();
+  FillKeys(500, "k");
+  ASSERT_TRUE(db_->Flush(FlushOptions()).ok());
+  EXPECT_TRUE(db_->Verify().ok());
+  db_.reset();
+  auto tables = Files(".sst");
+  ASSERT_FALSE(tables.empty());
+  {
+    std::fstream f(tables[0], std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(1000);
+    char c;
+    f.get(c);
+    f.seekp(1000);
+    f.put(c ^ 0x10);
+  }
+  Reopen();
+  Status s = db_->Verify();
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  EXPECT_NE(std::string::npos, s.ToString().find(".sst")) << s.ToString();
+}
+
+TEST_F(DBTest, StatsReportWriteAmplification) {
+  Reopen();
+  FillKeys(5000, "k");
+  ASSERT_TRUE(db_->Flush(FlushOptions()).ok());
+  EXPECT_GT(std::stoull(Stat("user_bytes_written")), 5000u * 100);
+  EXPECT_GT(std::stoull(Stat("bytes_written_flush")), 0u);
+  EXPECT_GT(std::stod(Stat("write_amplification")), 0.5);
+  EXPECT_GT(std::stoull(Stat("flushes")), 0u);
+}
+
+}  // namespace strata
