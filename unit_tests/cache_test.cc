@@ -21,15 +21,15 @@ std::string Key(int k) { return "key" + std::to_string(k); }
 void* Val(intptr_t v) { return reinterpret_cast<void*>(v); }
 intptr_t IntOf(void* v) { return reinterpret_cast<intptr_t>(v); }
 
-class CacheTest : public testing::Test {
+class LRUCacheTest : public testing::Test {
  public:
   static constexpr size_t kCapacity = 100;
 
-  CacheTest() {
+  LRUCacheTest() {
     current_ = this;
     cache_ = NewLRUCache(kCapacity, 0);  // one shard: eviction order is exact
   }
-  ~CacheTest() override {
+  ~LRUCacheTest() override {
     cache_.reset();  // its deleters still report to this fixture
     current_ = nullptr;
   }
@@ -51,11 +51,11 @@ class CacheTest : public testing::Test {
   }
 
   void Insert(int k, intptr_t v, size_t charge = 1) {
-    cache_->Release(cache_->Insert(Key(k), Val(v), charge, &CacheTest::Deleter));
+    cache_->Release(cache_->Insert(Key(k), Val(v), charge, &LRUCacheTest::Deleter));
   }
 
   Cache::Handle* InsertPinned(int k, intptr_t v, size_t charge = 1) {
-    return cache_->Insert(Key(k), Val(v), charge, &CacheTest::Deleter);
+    return cache_->Insert(Key(k), Val(v), charge, &LRUCacheTest::Deleter);
   }
 
   // "key3=30,key4=40": the deletions so far, in order.
@@ -68,16 +68,16 @@ class CacheTest : public testing::Test {
     return out;
   }
 
-  static CacheTest* current_;
+  static LRUCacheTest* current_;
   std::shared_ptr<Cache> cache_;
   std::mutex mu_;
   std::vector<std::pair<std::string, intptr_t>> deleted_;
   std::map<std::string, int> delete_count_;
 };
 
-CacheTest* CacheTest::current_ = nullptr;
+LRUCacheTest* LRUCacheTest::current_ = nullptr;
 
-TEST_F(CacheTest, HitAndMiss) {
+TEST_F(LRUCacheTest, HitAndMiss) {
   ASSERT_EQ(-1, Lookup(100));
   Insert(100, 101);
   ASSERT_EQ(101, Lookup(100));
@@ -95,23 +95,23 @@ TEST_F(CacheTest, HitAndMiss) {
   ASSERT_EQ("key100=101", Deleted());
 }
 
-TEST_F(CacheTest, KeysAreBytesNotStrings) {
+TEST_F(LRUCacheTest, KeysAreBytesNotStrings) {
   const std::string a("a\0b", 3), b("a\0c", 3);
-  cache_->Release(cache_->Insert(a, Val(1), 1, &CacheTest::Deleter));
+  cache_->Release(cache_->Insert(a, Val(1), 1, &LRUCacheTest::Deleter));
   ASSERT_EQ(nullptr, cache_->Lookup(b));
   ASSERT_EQ(nullptr, cache_->Lookup("a"));
   Cache::Handle* h = cache_->Lookup(a);
   ASSERT_NE(nullptr, h);
   ASSERT_EQ(1, IntOf(cache_->Value(h)));
   cache_->Release(h);
-  cache_->Release(cache_->Insert("", Val(2), 1, &CacheTest::Deleter));  // empty key
+  cache_->Release(cache_->Insert("", Val(2), 1, &LRUCacheTest::Deleter));  // empty key
   h = cache_->Lookup("");
   ASSERT_NE(nullptr, h);
   ASSERT_EQ(2, IntOf(cache_->Value(h)));
   cache_->Release(h);
 }
 
-TEST_F(CacheTest, EvictsLeastRecentlyUsedFirst) {
+TEST_F(LRUCacheTest, EvictsLeastRecentlyUsedFirst) {
   for (int i = 0; i < 10; i++) Insert(i, i * 10, 10);  // exactly full
   ASSERT_EQ(100u, cache_->TotalCharge());
   ASSERT_EQ("", Deleted());
@@ -129,7 +129,7 @@ TEST_F(CacheTest, EvictsLeastRecentlyUsedFirst) {
   ASSERT_LE(cache_->TotalCharge(), kCapacity);
 }
 
-TEST_F(CacheTest, ChargeAccounting) {
+TEST_F(LRUCacheTest, ChargeAccounting) {
   ASSERT_EQ(0u, cache_->TotalCharge());
   Insert(1, 1, 30);
   Insert(2, 2, 20);
@@ -146,7 +146,7 @@ TEST_F(CacheTest, ChargeAccounting) {
   ASSERT_EQ(-1, Lookup(1));
 }
 
-TEST_F(CacheTest, PinnedEntriesSurviveEviction) {
+TEST_F(LRUCacheTest, PinnedEntriesSurviveEviction) {
   Cache::Handle* pinned = InsertPinned(1, 101, 40);
   for (int i = 100; i < 200; i++) {
     Insert(i, i, 10);
@@ -160,7 +160,7 @@ TEST_F(CacheTest, PinnedEntriesSurviveEviction) {
   ASSERT_EQ(101, Lookup(1));  // still cached: released into the LRU
 }
 
-TEST_F(CacheTest, PinnedPastCapacityEvictedOnRelease) {
+TEST_F(LRUCacheTest, PinnedPastCapacityEvictedOnRelease) {
   Cache::Handle* a = InsertPinned(1, 1, 60);
   Cache::Handle* b = InsertPinned(2, 2, 60);  // 120 pinned: over capacity
   ASSERT_EQ(120u, cache_->TotalCharge());
@@ -173,7 +173,7 @@ TEST_F(CacheTest, PinnedPastCapacityEvictedOnRelease) {
   ASSERT_EQ("key1=1", Deleted());
 }
 
-TEST_F(CacheTest, EraseWhilePinned) {
+TEST_F(LRUCacheTest, EraseWhilePinned) {
   Cache::Handle* h = InsertPinned(1, 101);
   cache_->Erase(Key(1));
   ASSERT_EQ(-1, Lookup(1));  // gone from the cache at once
@@ -184,7 +184,7 @@ TEST_F(CacheTest, EraseWhilePinned) {
   ASSERT_EQ("key1=101", Deleted());
 }
 
-TEST_F(CacheTest, ReplacementWhilePinned) {
+TEST_F(LRUCacheTest, ReplacementWhilePinned) {
   Cache::Handle* h1 = InsertPinned(1, 101);
   Cache::Handle* h2 = cache_->Lookup(Key(1));
   Insert(1, 102);
@@ -197,7 +197,7 @@ TEST_F(CacheTest, ReplacementWhilePinned) {
   ASSERT_EQ(102, Lookup(1));
 }
 
-TEST_F(CacheTest, EntryLargerThanCapacityIsNotCached) {
+TEST_F(LRUCacheTest, EntryLargerThanCapacityIsNotCached) {
   Insert(1, 1, 10);
   Cache::Handle* h = InsertPinned(2, 2, kCapacity + 1);
   ASSERT_EQ(2, IntOf(cache_->Value(h)));
@@ -208,7 +208,7 @@ TEST_F(CacheTest, EntryLargerThanCapacityIsNotCached) {
   ASSERT_EQ(10u, cache_->TotalCharge());
 }
 
-TEST_F(CacheTest, PruneKeepsPinned) {
+TEST_F(LRUCacheTest, PruneKeepsPinned) {
   Insert(1, 1);
   Cache::Handle* h = InsertPinned(2, 2);
   Insert(3, 3);
@@ -220,7 +220,7 @@ TEST_F(CacheTest, PruneKeepsPinned) {
   cache_->Release(h);
 }
 
-TEST_F(CacheTest, SetCapacityEvicts) {
+TEST_F(LRUCacheTest, SetCapacityEvicts) {
   ASSERT_EQ(kCapacity, cache_->Capacity());
   for (int i = 0; i < 10; i++) Insert(i, i, 10);
   cache_->SetCapacity(45);
@@ -233,7 +233,7 @@ TEST_F(CacheTest, SetCapacityEvicts) {
   ASSERT_EQ(640u, cache_->TotalCharge());
 }
 
-TEST_F(CacheTest, DeleterCalledExactlyOncePerEntry) {
+TEST_F(LRUCacheTest, DeleterCalledExactlyOncePerEntry) {
   const uint32_t seed = std::random_device{}();
   SCOPED_TRACE("seed " + std::to_string(seed));
   std::mt19937 rnd(seed);
@@ -281,7 +281,7 @@ TEST_F(CacheTest, DeleterCalledExactlyOncePerEntry) {
   ASSERT_EQ(inserted, delete_count_);
 }
 
-TEST_F(CacheTest, DestructorDeletesEntries) {
+TEST_F(LRUCacheTest, DestructorDeletesEntries) {
   Insert(1, 1);
   Insert(2, 2);
   cache_.reset();
@@ -289,13 +289,13 @@ TEST_F(CacheTest, DestructorDeletesEntries) {
   ASSERT_EQ(1, delete_count_[Key(2)]);
 }
 
-TEST_F(CacheTest, NewIdIsUnique) {
+TEST_F(LRUCacheTest, NewIdIsUnique) {
   std::set<uint64_t> ids;
   for (int i = 0; i < 1000; i++) ASSERT_TRUE(ids.insert(cache_->NewId()).second);
   ASSERT_EQ(0u, ids.count(0));  // 0 stays free for "no id"
 }
 
-TEST_F(CacheTest, ShardedCacheHoldsItsCapacity) {
+TEST_F(LRUCacheTest, ShardedCacheHoldsItsCapacity) {
   // Many shards, capacity of 1000 unit-charge entries: most of a working set
   // just under capacity must stay cached despite per-shard limits.
   cache_ = NewLRUCache(1000, 4);
@@ -308,14 +308,14 @@ TEST_F(CacheTest, ShardedCacheHoldsItsCapacity) {
   ASSERT_EQ(1000u, cache_->Capacity());
 }
 
-TEST_F(CacheTest, DefaultBlockCacheIsShared) {
+TEST_F(LRUCacheTest, DefaultBlockCacheIsShared) {
   std::shared_ptr<Cache> a = DefaultBlockCache();
   std::shared_ptr<Cache> b = DefaultBlockCache();
   ASSERT_EQ(a.get(), b.get());
   ASSERT_EQ(kDefaultBlockCacheSize, a->Capacity());
 }
 
-TEST_F(CacheTest, ConcurrentInsertLookupRelease) {
+TEST_F(LRUCacheTest, ConcurrentInsertLookupRelease) {
   cache_ = NewLRUCache(2000);  // automatic sharding
   constexpr int kThreads = 4;
   constexpr int kOps = 20000;
@@ -332,7 +332,7 @@ TEST_F(CacheTest, ConcurrentInsertLookupRelease) {
         const int k = rnd() % 3000;
         // Every value for key k is k itself, so any hit can be checked.
         if (rnd() % 3 == 0) {
-          Cache::Handle* h = cache_->Insert(Key(k), Val(k), 1 + rnd() % 3, &CacheTest::Deleter);
+          Cache::Handle* h = cache_->Insert(Key(k), Val(k), 1 + rnd() % 3, &LRUCacheTest::Deleter);
           inserts++;
           held.push_back(h);
         } else if (Cache::Handle* h = cache_->Lookup(Key(k))) {
