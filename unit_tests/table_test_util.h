@@ -1,5 +1,5 @@
 // Helpers for the table layer's tests (table_*_test.cc): in-memory files,
-// a map-based Cache, a seed source, and a checker that drives an Iterator
+// a seed source, and a checker that drives an Iterator
 // and a sorted model through the same random operations.
 #ifndef STRATA_UNIT_TESTS_TABLE_TEST_UTIL_H_
 #define STRATA_UNIT_TESTS_TABLE_TEST_UTIL_H_
@@ -8,16 +8,15 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <ctime>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "strata/cache.h"
 #include "strata/comparator.h"
 #include "strata/env.h"
 #include "strata/iterator.h"
@@ -102,114 +101,6 @@ class StringSource final : public RandomAccessFile {
   const std::string contents_;
   const bool mapped_;
   mutable std::atomic<uint64_t> reads_{0};
-};
-
-// A Cache with no eviction beyond Prune() and an explicit capacity check;
-// enough to test how tables use a cache (pins, fill_cache, erasure).
-class MapCache final : public Cache {
- public:
-  ~MapCache() override {
-    for (auto& [key, entry] : map_) Unref(entry);
-  }
-  Handle* Insert(const Slice& key, void* value, size_t charge, Deleter deleter) override {
-    std::lock_guard<std::mutex> l(mu_);
-    auto* e = new Entry;
-    e->key = key.ToString();
-    e->value = value;
-    e->charge = charge;
-    e->deleter = deleter;
-    e->refs = 2;  // the map and the returned handle
-    auto it = map_.find(e->key);
-    if (it != map_.end()) {
-      total_ -= it->second->charge;
-      Unref(it->second);
-      it->second = e;
-    } else {
-      map_.emplace(e->key, e);
-    }
-    total_ += charge;
-    inserts_++;
-    return e;
-  }
-  Handle* Lookup(const Slice& key) override {
-    std::lock_guard<std::mutex> l(mu_);
-    auto it = map_.find(key.ToString());
-    if (it == map_.end()) return nullptr;
-    it->second->refs++;
-    return it->second;
-  }
-  void Release(Handle* handle) override {
-    std::lock_guard<std::mutex> l(mu_);
-    Unref(static_cast<Entry*>(handle));
-  }
-  void* Value(Handle* handle) override { return static_cast<Entry*>(handle)->value; }
-  void Erase(const Slice& key) override {
-    std::lock_guard<std::mutex> l(mu_);
-    auto it = map_.find(key.ToString());
-    if (it == map_.end()) return;
-    total_ -= it->second->charge;
-    Unref(it->second);
-    map_.erase(it);
-  }
-  uint64_t NewId() override {
-    std::lock_guard<std::mutex> l(mu_);
-    return ++last_id_;
-  }
-  void Prune() override {
-    std::lock_guard<std::mutex> l(mu_);
-    for (auto it = map_.begin(); it != map_.end();) {
-      if (it->second->refs == 1) {
-        total_ -= it->second->charge;
-        Unref(it->second);
-        it = map_.erase(it);
-      } else {
-        ++it;
-      }
-    }
-  }
-  size_t TotalCharge() const override {
-    std::lock_guard<std::mutex> l(mu_);
-    return total_;
-  }
-  size_t Capacity() const override { return SIZE_MAX; }
-  void SetCapacity(size_t) override {}
-
-  size_t entries() const {
-    std::lock_guard<std::mutex> l(mu_);
-    return map_.size();
-  }
-  uint64_t inserts() const {
-    std::lock_guard<std::mutex> l(mu_);
-    return inserts_;
-  }
-  // Entries pinned by a handle besides the map's own reference.
-  size_t pinned() const {
-    std::lock_guard<std::mutex> l(mu_);
-    size_t n = 0;
-    for (const auto& [key, entry] : map_) n += entry->refs > 1;
-    return n;
-  }
-
- private:
-  struct Entry : Handle {
-    std::string key;
-    void* value;
-    size_t charge;
-    Deleter deleter;
-    int refs;
-  };
-  void Unref(Entry* e) {
-    if (--e->refs == 0) {
-      e->deleter(Slice(e->key), e->value);
-      delete e;
-    }
-  }
-
-  mutable std::mutex mu_;
-  std::map<std::string, Entry*> map_;
-  size_t total_ = 0;
-  uint64_t last_id_ = 0;
-  uint64_t inserts_ = 0;
 };
 
 // Drives iter and a sorted model (equal keys allowed; they are ordered as
