@@ -170,6 +170,20 @@ bool DBImpl::GetProperty(const Slice& property, std::string* value) {
     *value = LevelsText();
   } else if (in == "levels-json") {
     *value = LevelsJson();
+  } else if (in == "estimate-num-keys") {
+    // Entries in memtables and files, less deletions: duplicates across
+    // levels make it an overestimate, which is fine for a query planner.
+    uint64_t n = mem_->NumEntries();
+    for (const auto& imm : imm_) n += imm.mem->NumEntries();
+    Version* v = versions_->current();
+    for (int level = 0; level < versions_->NumLevels(); level++) {
+      for (const FileMetaData* f : v->files(level)) {
+        n += f->num_entries - std::min(f->num_entries, 2 * f->num_deletions);
+      }
+    }
+    *value = std::to_string(n);
+  } else if (in == "read-only") {
+    *value = read_only_ ? "1" : "0";
   } else if (in == "background-error") {
     *value = bg_error_.ok() ? "" : bg_error_.ToString();
   } else if (in.starts_with("num-files-at-level")) {

@@ -93,6 +93,9 @@ class DB {
   //   "strata.num-files-at-level<N>"
   //   "strata.sstables"      every live file with its key range
   //   "strata.background-error"  empty, or the error that stopped writes
+  //   "strata.read-only"     "1" if the store was opened read-only
+  //   "strata.estimate-num-keys"  about how many keys the store holds
+  //   "strata.levels-json", "strata.sstables-json"  per level / per file, JSON
   // False if the property is unknown.
   virtual bool GetProperty(const Slice& property, std::string* value) = 0;
 

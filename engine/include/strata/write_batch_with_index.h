@@ -1,0 +1,133 @@
+// WriteBatchWithIndex: a WriteBatch plus a sorted index of its updates, so
+// the pending writes of a transaction can be read back before they commit.
+//
+// The batch is what DB::Write commits (GetWriteBatch()); the index answers
+// "what does the batch say about key k" (Get), merges the batch over the
+// DB's view (GetFromBatchAndDB), and lays the batch over a DB iterator
+// (NewIteratorWithBase), so a transaction reads its own uncommitted writes.
+// Updates apply in the order added: the newest update of a key decides, and
+// a DeleteRange hides base keys and earlier updates in its range but not
+// updates added after it.
+//
+//   WriteBatchWithIndex wb;
+//   wb.Put("a", "1");
+//   std::string v;
+//   Status s = wb.GetFromBatchAndDB(db, ReadOptions(), "a", &v);   // "1"
+//   s = db->Write(WriteOptions(), wb.GetWriteBatch());
+//
+// Thread safety: not thread-safe. One thread at a time may use a
+// WriteBatchWithIndex (const methods included, since they share the index
+// with the writer). Iterators it returns may be stepped by that same thread
+// while it keeps adding to, rolling back or clearing the batch: each iterator
+// pins the index it was created on and sees the batch as of its creation.
+//
+// Cost: each update is one append to the batch and one skip-list insert into
+// an arena (no other allocation); Get is one skip-list search.
+#ifndef STRATA_INCLUDE_WRITE_BATCH_WITH_INDEX_H_
+#define STRATA_INCLUDE_WRITE_BATCH_WITH_INDEX_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "strata/comparator.h"
+#include "strata/db.h"
+#include "strata/iterator.h"
+#include "strata/options.h"
+#include "strata/slice.h"
+#include "strata/status.h"
+#include "strata/write_batch.h"
+
+namespace strata {
+
+class MemTable;
+
+class WriteBatchWithIndex {
+ public:
+  // cmp orders the keys and must be the comparator of the DB the batch is
+  // read against and written to; it must outlive this object and every
+  // iterator from it. Default: bytewise.
+  explicit WriteBatchWithIndex(const Comparator* cmp = BytewiseComparator());
+  WriteBatchWithIndex(const WriteBatchWithIndex&) = delete;
+  WriteBatchWithIndex& operator=(const WriteBatchWithIndex&) = delete;
+  // Iterators from this batch may outlive it (they pin what they read).
+  ~WriteBatchWithIndex();
+
+  // The same updates as WriteBatch's, indexed. Sizes are not checked here;
+  // DB::Write reports a key or value over the limit.
+  void Put(const Slice& key, const Slice& value);
+  void Delete(const Slice& key);
+  // Deletes every key k with begin <= k < end (nothing if begin >= end).
+  void DeleteRange(const Slice& begin, const Slice& end);
+
+  // What the batch alone says about key:
+  //   kFound     the newest update of key is a Put; *value is its value.
+  //   kDeleted   a Delete, or a DeleteRange covering key, is the newest
+  //              update touching key: the DB must not be consulted.
+  //   kNotFound  the batch never touched key: ask the DB.
+  // *value is changed only for kFound.
+  enum class Result { kNotFound, kFound, kDeleted };
+  Result Get(const Slice& key, std::string* value) const;
+
+  // The batch, then (for kNotFound) the DB as of options (e.g. a snapshot).
+  // OK with *value filled, NotFound if the key is absent or deleted by the
+  // batch, or the DB's error.
+  Status GetFromBatchAndDB(DB* db, const ReadOptions& options, const Slice& key,
+                           std::string* value) const;
+
+  // A user-level iterator over `base` (from DB::NewIterator; ownership is
+  // taken) with the batch's updates laid over it, as of NOW: updates added,
+  // rolled back or cleared after this call do not affect it (an UPDATE that
+  // scans the rows it changes never sees its own changes: no Halloween
+  // problem), while the batch stays writable meanwhile.
+  //
+  // options.iterate_lower_bound / iterate_upper_bound are hard bounds, as on
+  // the DB's iterators: keys outside are never returned or stepped to; base
+  // should have been created with the same bounds (it is then never asked to
+  // step outside them). The bound Slices must outlive the iterator; other
+  // fields of options are ignored (the snapshot is base's business).
+  //
+  // Supports forward and reverse iteration, Seek, SeekForPrev and direction
+  // switches anywhere. status() is base's status; an error in base makes the
+  // iterator !Valid(). Initially not Valid(): call a Seek method.
+  // The caller deletes the iterator (before the DB base came from, but it
+  // may outlive this WriteBatchWithIndex).
+  Iterator* NewIteratorWithBase(Iterator* base, const ReadOptions& options);
+
+  // Marks the current end of the batch. Save points nest.
+  void SetSavePoint();
+  // Drops the updates added since the newest save point (from the batch and
+  // the index) and that save point. NotFound if there is none. Costs a
+  // rebuild of the index when updates are dropped.
+  Status RollbackToSavePoint();
+  // Forgets the newest save point, keeping its updates. NotFound if none.
+  Status PopSavePoint();
+
+  // Removes every update and every save point.
+  void Clear();
+  // Number of updates.
+  uint32_t Count() const;
+  // Bytes of the serialized batch (what it costs in the WAL).
+  size_t ApproximateSize() const;
+
+  // The batch DB::Write commits. Do not modify it directly: the index would
+  // no longer match it.
+  WriteBatch* GetWriteBatch() { return &batch_; }
+  const WriteBatch* GetWriteBatch() const { return &batch_; }
+
+ private:
+  // Creates the index on first use (so an empty batch allocates nothing).
+  void EnsureIndex();
+  // Drops the current index (iterators keep theirs) and indexes the batch anew.
+  void RebuildIndex();
+
+  const Comparator* const ucmp_;
+  WriteBatch batch_;
+  // Index of the batch: update i (1-based, in batch order) at sequence i.
+  // Null until the first update. Reference-counted: iterators hold a Ref.
+  MemTable* index_ = nullptr;
+};
+
+}  // namespace strata
+
+#endif  // STRATA_INCLUDE_WRITE_BATCH_WITH_INDEX_H_

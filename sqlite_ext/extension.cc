@@ -1,0 +1,24 @@
+// The extension's entry point: sqlite3_strata_init registers the `strata`
+// virtual table module and the SQL functions. Nothing else lives here.
+#include "sqlite_ext/functions.h"
+#include "sqlite_ext/sqlite_api.h"
+#include "sqlite_ext/vtab.h"
+
+SQLITE_EXTENSION_INIT1
+
+extern "C" int sqlite3_strata_init(sqlite3* db, char** err, const sqlite3_api_routines* api) {
+  SQLITE_EXTENSION_INIT2(api);
+  if (sqlite3_libversion_number() < 3038000) {
+    *err = sqlite3_mprintf("strata needs SQLite 3.38 or later (this is %s)", sqlite3_libversion());
+    return SQLITE_ERROR;
+  }
+  try {
+    int rc = sqlite3_create_module_v2(db, "strata", strata::StrataModule(), nullptr, nullptr);
+    if (rc == SQLITE_OK) rc = strata::RegisterAdminFunctions(db);
+    if (rc == SQLITE_OK) rc = strata::RegisterLevelFunctions(db);
+    return rc;
+  } catch (...) {
+    *err = sqlite3_mprintf("strata: out of memory while loading");
+    return SQLITE_NOMEM;
+  }
+}

@@ -1,0 +1,562 @@
+// The strata virtual table: creating and connecting tables to their
+// stores, writing rows (xUpdate, with SQLite's conflict rules), and
+// transactions (a pending WriteBatchWithIndex per connection, made durable
+// in xSync).
+#include "sqlite_ext/vtab.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <map>
+#include <mutex>
+
+#include "sqlite_ext/key_codec.h"
+#include "sqlite_ext/status_map.h"
+#include "sqlite_ext/table_options.h"
+
+namespace strata {
+
+namespace {
+
+// The tables each connection has open, for the SQL functions that name a
+// table: (connection, lower-case "schema.table") -> vtab.
+std::mutex tables_mu;
+std::map<std::pair<sqlite3*, std::string>, StrataVtab*>* Tables() {
+  static auto* tables = new std::map<std::pair<sqlite3*, std::string>, StrataVtab*>;
+  return tables;
+}
+std::string LowerName(std::string s) {
+  for (char& ch : s) ch = static_cast<char>(tolower(static_cast<unsigned char>(ch)));
+  return s;
+}
+void RegisterTable(StrataVtab* vt) {
+  std::lock_guard<std::mutex> l(tables_mu);
+  (*Tables())[{vt->db, LowerName(vt->schema_name + "." + vt->table)}] = vt;
+}
+void UnregisterTable(StrataVtab* vt) {
+  std::lock_guard<std::mutex> l(tables_mu);
+  auto it = Tables()->find({vt->db, LowerName(vt->schema_name + "." + vt->table)});
+  if (it != Tables()->end() && it->second == vt) Tables()->erase(it);
+}
+
+constexpr size_t kMaxRowBytes = kMaxValueSize;  // 64 MiB of column values
+
+int KeyError(StrataVtab* vt, int code, const std::string& message) {
+  SetVtabError(&vt->base, message);
+  return code;
+}
+
+// Creates or connects: parses the arguments, opens (or shares) the store
+// and declares the table to SQLite.
+int Init(sqlite3* db, int argc, const char* const* argv, sqlite3_vtab** out, char** err,
+         bool create) {
+  *out = nullptr;
+  std::vector<std::string> columns;
+  StoreOptions options;
+  std::string error;
+  for (int i = 3; i < argc; i++) {
+    if (IsOptionArgument(argv[i])) {
+      if (!ParseOption(argv[i], &options, &error)) {
+        *err = sqlite3_mprintf("%s", error.c_str());
+        return SQLITE_ERROR;
+      }
+    } else {
+      columns.emplace_back(argv[i]);
+    }
+  }
+  Schema schema;
+  if (!Schema::Parse(columns, &schema, &error)) {
+    *err = sqlite3_mprintf("%s", error.c_str());
+    return SQLITE_ERROR;
+  }
+  const std::string table = argv[2];
+  std::string path;
+  bool temporary = false;
+  if (!options.path.empty()) {
+    path = CanonicalStorePath(options.path);
+  } else {
+    const char* file = sqlite3_db_filename(db, argv[1]);
+    if (file == nullptr || file[0] == '\0') {
+      // :memory: or temporary database: a private directory, removed at close.
+      const char* tmp = getenv("TMPDIR");
+      std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/strata-XXXXXX";
+      std::vector<char> buf(pattern.begin(), pattern.end());
+      buf.push_back('\0');
+      if (mkdtemp(buf.data()) == nullptr) {
+        *err = sqlite3_mprintf("strata: cannot create a temporary directory in %s",
+                               pattern.c_str());
+        return SQLITE_CANTOPEN;
+      }
+      path = std::string(buf.data()) + "/" + table + ".strata";
+      temporary = true;
+    } else {
+      path = CanonicalStorePath(std::string(file) + "-" + table + ".strata");
+    }
+  }
+  (void)create;
+
+  Store* store = nullptr;
+  Status s = StoreRegistry::Get()->Acquire(path, temporary, schema, options, &store, &error);
+  if (!s.ok()) {
+    *err = sqlite3_mprintf("%s", error.c_str());
+    if (temporary) rmdir(path.substr(0, path.rfind('/')).c_str());
+    return SqliteCode(s) == SQLITE_NOTFOUND ? SQLITE_CANTOPEN : SqliteCode(s);
+  }
+  int rc = sqlite3_declare_vtab(db, schema.DeclareSql().c_str());
+  if (rc != SQLITE_OK) {
+    StoreRegistry::Get()->Release(store);
+    *err = sqlite3_mprintf("strata: cannot declare the table: %s", sqlite3_errmsg(db));
+    return rc;
+  }
+  sqlite3_vtab_config(db, SQLITE_VTAB_CONSTRAINT_SUPPORT, 1);
+  auto* vt = new StrataVtab;
+  memset(&vt->base, 0, sizeof(vt->base));
+  vt->db = db;
+  vt->table = table;
+  vt->schema_name = argv[1];
+  vt->store = store;
+  vt->schema = &store->schema;
+  const size_t ncols = store->schema.columns().size() + 1;
+  vt->holders = std::vector<ValueHolder>(ncols);
+  vt->values.resize(ncols);
+  *out = &vt->base;
+  RegisterTable(vt);
+  return SQLITE_OK;
+}
+
+int Create(sqlite3* db, void*, int argc, const char* const* argv, sqlite3_vtab** out,
+           char** err) {
+  return Init(db, argc, argv, out, err, true);
+}
+
+int Connect(sqlite3* db, void*, int argc, const char* const* argv, sqlite3_vtab** out,
+            char** err) {
+  return Init(db, argc, argv, out, err, false);
+}
+
+void EndTransaction(StrataVtab* vt) {
+  vt->txn.reset();
+  vt->txn_written = false;
+  vt->savepoints = 0;
+  vt->max_rowid_known = false;
+  if (vt->holds_writer) {
+    vt->store->ReleaseWriter(vt);
+    vt->holds_writer = false;
+  }
+}
+
+int Disconnect(sqlite3_vtab* vtab) {
+  auto* vt = reinterpret_cast<StrataVtab*>(vtab);
+  EndTransaction(vt);
+  UnregisterTable(vt);
+  StoreRegistry::Get()->Release(vt->store);
+  sqlite3_free(vt->base.zErrMsg);
+  delete vt;
+  return SQLITE_OK;
+}
+
+int Destroy(sqlite3_vtab* vtab) {
+  auto* vt = reinterpret_cast<StrataVtab*>(vtab);
+  vt->store->destroy_on_release = true;
+  return Disconnect(vtab);
+}
+
+void SetName(StrataVtab* vt, const char* new_name) {
+  UnregisterTable(vt);
+  vt->table = new_name;
+  RegisterTable(vt);
+}
+
+int Rename(sqlite3_vtab* vtab, const char* new_name) {
+  auto* vt = reinterpret_cast<StrataVtab*>(vtab);
+  Store* store = vt->store;
+  if (!store->options.path.empty() || store->temporary) {
+    SetName(vt, new_name);  // an explicit path stays where it is
+    return SQLITE_OK;
+  }
+  const std::string suffix = "-" + vt->table + ".strata";
+  const std::string& old_path = store->path;
+  if (old_path.size() < suffix.size() ||
+      old_path.compare(old_path.size() - suffix.size(), suffix.size(), suffix) != 0) {
+    SetName(vt, new_name);
+    return SQLITE_OK;
+  }
+  const std::string new_path =
+      old_path.substr(0, old_path.size() - suffix.size()) + "-" + new_name + ".strata";
+  Status s = StoreRegistry::Get()->Rename(store, new_path);
+  if (!s.ok()) return VtabError(vtab, s, "cannot move the store for the renamed table");
+  SetName(vt, new_name);
+  return SQLITE_OK;
+}
+
+// ---- writes ----------------------------------------------------------------
+
+// Starts (or continues) this connection's write transaction.
+int EnsureWriter(StrataVtab* vt) {
+  if (vt->holds_writer) return SQLITE_OK;
+  if (vt->store->read_only) {
+    return KeyError(vt, SQLITE_READONLY,
+                    "strata: table " + vt->table + " is read-only (store " + vt->store->path + ")");
+  }
+  if (!vt->store->TryAcquireWriter(vt)) {
+    return KeyError(vt, SQLITE_BUSY,
+                    "strata: table " + vt->table +
+                        " is being written by another connection; one writer at a time");
+  }
+  vt->holds_writer = true;
+  if (vt->txn == nullptr) vt->txn = std::make_unique<WriteBatchWithIndex>();
+  return SQLITE_OK;
+}
+
+// The key of an existing row as SQLite hands it back (argv[0] of UPDATE and
+// DELETE): the rowid, the key column's value, or the hidden encoded key.
+int OldKey(StrataVtab* vt, sqlite3_value* v, std::string* key) {
+  key->clear();
+  switch (vt->schema->kind()) {
+    case KeyKind::kRowid:
+      EncodeKey(SqlValue::Integer(sqlite3_value_int64(v)), key);
+      return SQLITE_OK;
+    case KeyKind::kSingle: {
+      SqlValue k = WithAffinity(v, KeyAffinity(vt, 0), &vt->holders.back());
+      EncodeKey(k, key);
+      return SQLITE_OK;
+    }
+    case KeyKind::kComposite: {
+      const void* p = sqlite3_value_blob(v);
+      key->assign(static_cast<const char*>(p ? p : ""), sqlite3_value_bytes(v));
+      return SQLITE_OK;
+    }
+  }
+  return SQLITE_OK;
+}
+
+Status ExistsKey(StrataVtab* vt, const std::string& key, bool* exists) {
+  Status s = ReadKey(vt, key, &vt->lookup_buf);
+  *exists = s.ok();
+  return s.IsNotFound() ? Status::OK() : s;
+}
+
+// The largest rowid present (transaction included), or 0 for none.
+Status MaxRowid(StrataVtab* vt, int64_t* max) {
+  if (vt->max_rowid_known) {
+    *max = vt->max_rowid;
+    return Status::OK();
+  }
+  std::unique_ptr<Iterator> it(vt->store->db->NewIterator(ReadOptions()));
+  if (vt->txn != nullptr && vt->txn->Count() > 0) {
+    it.reset(vt->txn->NewIteratorWithBase(it.release(), ReadOptions()));
+  }
+  it->SeekToLast();
+  int64_t result = 0;
+  if (it->Valid()) {
+    SqlValue v;
+    std::string scratch;
+    if (DecodeKey(it->key().view(), 1, &v, &scratch) && v.type == SqlValue::Type::kInteger) {
+      result = v.i;
+    }
+  }
+  if (!it->status().ok()) return it->status();
+  vt->max_rowid = result;
+  vt->max_rowid_known = true;
+  *max = result;
+  return Status::OK();
+}
+
+// Converts argv[2..] into the new row: values with affinity, NOT NULL and
+// size checks, the encoded key in vt->key_buf and the encoded row in
+// vt->row_buf. For rowid tables *rowid receives the key.
+int BuildRow(StrataVtab* vt, int argc, sqlite3_value** argv, bool is_insert,
+             sqlite3_value* old_rowid, sqlite3_int64* rowid) {
+  const Schema& schema = *vt->schema;
+  const auto& columns = schema.columns();
+  const int ncols = static_cast<int>(columns.size());
+  if (argc < ncols + 2) return KeyError(vt, SQLITE_ERROR, "strata: wrong number of columns");
+  size_t row_bytes = 0;
+  for (int i = 0; i < ncols; i++) {
+    vt->values[i] = WithAffinity(argv[2 + i], columns[i].affinity, &vt->holders[i]);
+    row_bytes += ValueSize(vt->values[i]);
+  }
+  // The key.
+  vt->key_buf.clear();
+  uint64_t real_mask = 0;
+  if (schema.kind() == KeyKind::kRowid) {
+    const int alias = schema.rowid_alias();
+    SqlValue key;
+    // A changed rowid (UPDATE ... SET rowid = x) wins over the alias column,
+    // which SQLite passes unchanged in that case.
+    const bool rowid_changed = !is_insert && old_rowid != nullptr &&
+                               sqlite3_value_type(argv[1]) != SQLITE_NULL &&
+                               sqlite3_value_int64(argv[1]) != sqlite3_value_int64(old_rowid);
+    if (alias >= 0 && !vt->values[alias].is_null() && !rowid_changed) {
+      key = vt->values[alias];
+    } else if (sqlite3_value_type(argv[1]) != SQLITE_NULL) {
+      key = WithAffinity(argv[1], Affinity::kInteger, &vt->holders.back());
+    }
+    if (key.is_null()) {
+      int64_t max = 0;
+      Status s = MaxRowid(vt, &max);
+      if (!s.ok()) return VtabError(&vt->base, s, "finding the largest rowid");
+      if (max == INT64_MAX) {
+        return KeyError(vt, SQLITE_FULL, "strata: table " + vt->table + " has used rowid " +
+                                             std::to_string(INT64_MAX) + "; no rowid is left");
+      }
+      key = SqlValue::Integer(max + 1);
+    }
+    if (key.type != SqlValue::Type::kInteger) {
+      return KeyError(vt, SQLITE_MISMATCH, "datatype mismatch");
+    }
+    *rowid = key.i;
+    if (alias >= 0) vt->values[alias] = key;
+    EncodeKey(key, &vt->key_buf);
+  } else {
+    const auto& keys = schema.key_columns();
+    for (size_t k = 0; k < keys.size(); k++) {
+      const SqlValue& v = vt->values[keys[k]];
+      if (v.is_null()) {
+        return KeyError(vt, SQLITE_CONSTRAINT_NOTNULL,
+                        "NOT NULL constraint failed: " + vt->table + "." + columns[keys[k]].name);
+      }
+      // The key encoding cannot tell 1.0 from 1: remember REALs.
+      if (v.type == SqlValue::Type::kReal && columns[keys[k]].affinity != Affinity::kReal) {
+        real_mask |= uint64_t{1} << (k < 63 ? k : 63);
+      }
+    }
+    if (keys.size() == 1) {
+      EncodeKey(vt->values[keys[0]], &vt->key_buf);
+    } else {
+      for (size_t k = 0; k < keys.size(); k++) {
+        AppendKeyColumn(vt->values[keys[k]], k + 1 == keys.size(), &vt->key_buf);
+      }
+    }
+  }
+  for (int i = 0; i < ncols; i++) {
+    if (columns[i].not_null && vt->values[i].is_null()) {
+      return KeyError(vt, SQLITE_CONSTRAINT_NOTNULL,
+                      "NOT NULL constraint failed: " + vt->table + "." + columns[i].name);
+    }
+  }
+  if (vt->key_buf.size() > kMaxKeySize) {
+    return KeyError(vt, SQLITE_TOOBIG,
+                    "strata: key of " + std::to_string(vt->key_buf.size()) +
+                        " bytes exceeds the limit of " + std::to_string(kMaxKeySize) + " bytes");
+  }
+  if (row_bytes > kMaxRowBytes) {
+    return KeyError(vt, SQLITE_TOOBIG,
+                    "strata: row of " + std::to_string(row_bytes) + " bytes exceeds the limit of " +
+                        std::to_string(kMaxRowBytes) + " bytes");
+  }
+  // The row: the non-key columns.
+  const auto& value_cols = schema.value_columns();
+  vt->row_buf.clear();
+  std::vector<SqlValue>& row = vt->values;
+  // Gather value columns in order into the tail of values[] (the key
+  // columns were read above).
+  thread_local std::vector<SqlValue> gathered;
+  gathered.resize(value_cols.size());
+  for (size_t j = 0; j < value_cols.size(); j++) gathered[j] = row[value_cols[j]];
+  EncodeRow(gathered.data(), gathered.size(), real_mask, &vt->row_buf);
+  return SQLITE_OK;
+}
+
+int ConflictError(StrataVtab* vt) {
+  return KeyError(vt, SQLITE_CONSTRAINT_PRIMARYKEY,
+                  "UNIQUE constraint failed: " + vt->schema->KeyDescription(vt->table));
+}
+
+int Update(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_int64* rowid) {
+  auto* vt = reinterpret_cast<StrataVtab*>(vtab);
+  int rc = EnsureWriter(vt);
+  if (rc != SQLITE_OK) return rc;
+  WriteBatchWithIndex* txn = vt->txn.get();
+
+  if (argc == 1) {  // DELETE
+    OldKey(vt, argv[0], &vt->old_key_buf);
+    txn->Delete(vt->old_key_buf);
+    vt->max_rowid_known = false;
+    return SQLITE_OK;
+  }
+  const bool is_insert = sqlite3_value_type(argv[0]) == SQLITE_NULL;
+  sqlite3_int64 new_rowid = 0;
+  rc = BuildRow(vt, argc, argv, is_insert, is_insert ? nullptr : argv[0], &new_rowid);
+  if (rc != SQLITE_OK) return rc;
+  const int conflict = sqlite3_vtab_on_conflict(vt->db);
+
+  if (is_insert) {
+    if (conflict != SQLITE_REPLACE) {
+      bool exists;
+      Status s = ExistsKey(vt, vt->key_buf, &exists);
+      if (!s.ok()) return VtabError(vtab, s, "checking for an existing row");
+      if (exists) return ConflictError(vt);
+    }
+    txn->Put(vt->key_buf, vt->row_buf);
+  } else {
+    OldKey(vt, argv[0], &vt->old_key_buf);
+    if (vt->old_key_buf != vt->key_buf) {
+      if (conflict != SQLITE_REPLACE) {
+        bool exists;
+        Status s = ExistsKey(vt, vt->key_buf, &exists);
+        if (!s.ok()) return VtabError(vtab, s, "checking for an existing row");
+        if (exists) return ConflictError(vt);
+      }
+      txn->Delete(vt->old_key_buf);
+      vt->max_rowid_known = false;
+    }
+    txn->Put(vt->key_buf, vt->row_buf);
+  }
+  if (vt->schema->kind() == KeyKind::kRowid) {
+    *rowid = new_rowid;
+    if (vt->max_rowid_known && new_rowid > vt->max_rowid) vt->max_rowid = new_rowid;
+  }
+  return SQLITE_OK;
+}
+
+// ---- transactions ------------------------------------------------------
+
+int Begin(sqlite3_vtab* vtab) {
+  auto* vt = reinterpret_cast<StrataVtab*>(vtab);
+  // A previous transaction that SQLite ended without commit or rollback
+  // (it does not) would be dropped here.
+  if (vt->txn != nullptr && vt->txn_written) EndTransaction(vt);
+  return SQLITE_OK;
+}
+
+// The durable step: the pending writes go to the engine (WAL, then the
+// memtable) as one atomic batch, fsynced first when sync = full.
+int Sync(sqlite3_vtab* vtab) {
+  auto* vt = reinterpret_cast<StrataVtab*>(vtab);
+  if (vt->txn == nullptr || vt->txn_written || vt->txn->Count() == 0) return SQLITE_OK;
+  Status s = vt->store->db->Write(vt->store->write_options, vt->txn->GetWriteBatch());
+  if (!s.ok()) return VtabError(vtab, s, "commit failed, the transaction was not written");
+  vt->txn_written = true;
+  return SQLITE_OK;
+}
+
+int Commit(sqlite3_vtab* vtab) {
+  auto* vt = reinterpret_cast<StrataVtab*>(vtab);
+  // SQLite ignores what xCommit returns; writing here covers a commit that
+  // arrived without xSync.
+  if (vt->txn != nullptr && !vt->txn_written && vt->txn->Count() > 0) Sync(vtab);
+  EndTransaction(vt);
+  return SQLITE_OK;
+}
+
+int Rollback(sqlite3_vtab* vtab) {
+  EndTransaction(reinterpret_cast<StrataVtab*>(vtab));
+  return SQLITE_OK;
+}
+
+// SQLite's savepoint N (0-based) maps to the N+1-th save point of the
+// pending batch.
+int Savepoint(sqlite3_vtab* vtab, int n) {
+  auto* vt = reinterpret_cast<StrataVtab*>(vtab);
+  if (vt->txn == nullptr) vt->txn = std::make_unique<WriteBatchWithIndex>();
+  while (vt->savepoints <= n) {
+    vt->txn->SetSavePoint();
+    vt->savepoints++;
+  }
+  return SQLITE_OK;
+}
+
+int Release(sqlite3_vtab* vtab, int n) {
+  auto* vt = reinterpret_cast<StrataVtab*>(vtab);
+  if (vt->txn == nullptr) return SQLITE_OK;
+  while (vt->savepoints > n) {
+    vt->txn->PopSavePoint();
+    vt->savepoints--;
+  }
+  return SQLITE_OK;
+}
+
+int RollbackTo(sqlite3_vtab* vtab, int n) {
+  auto* vt = reinterpret_cast<StrataVtab*>(vtab);
+  if (vt->txn == nullptr || vt->savepoints <= n) return SQLITE_OK;
+  while (vt->savepoints > n + 1) {
+    vt->txn->PopSavePoint();
+    vt->savepoints--;
+  }
+  vt->txn->RollbackToSavePoint();  // drops savepoint n and what followed it
+  vt->txn->SetSavePoint();         // savepoint n stays open
+  vt->max_rowid_known = false;
+  return SQLITE_OK;
+}
+
+const sqlite3_module kModule = {
+    /* iVersion    */ 3,
+    /* xCreate     */ Create,
+    /* xConnect    */ Connect,
+    /* xBestIndex  */ StrataBestIndex,
+    /* xDisconnect */ Disconnect,
+    /* xDestroy    */ Destroy,
+    /* xOpen       */ StrataOpen,
+    /* xClose      */ StrataClose,
+    /* xFilter     */ StrataFilter,
+    /* xNext       */ StrataNext,
+    /* xEof        */ StrataEof,
+    /* xColumn     */ StrataColumn,
+    /* xRowid      */ StrataRowid,
+    /* xUpdate     */ Update,
+    /* xBegin      */ Begin,
+    /* xSync       */ Sync,
+    /* xCommit     */ Commit,
+    /* xRollback   */ Rollback,
+    /* xFindFunction */ nullptr,
+    /* xRename     */ Rename,
+    /* xSavepoint  */ Savepoint,
+    /* xRelease    */ Release,
+    /* xRollbackTo */ RollbackTo,
+    /* xShadowName */ nullptr,
+#if SQLITE_VERSION_NUMBER >= 3044000
+    /* xIntegrity  */ nullptr,
+#endif
+};
+
+}  // namespace
+
+const sqlite3_module* StrataModule() { return &kModule; }
+
+StrataVtab* FindTable(sqlite3* db, const std::string& name) {
+  std::string key = LowerName(name);
+  if (key.find('.') == std::string::npos) key = "main." + key;
+  for (int attempt = 0; attempt < 2; attempt++) {
+    {
+      std::lock_guard<std::mutex> l(tables_mu);
+      auto it = Tables()->find({db, key});
+      if (it != Tables()->end()) return it->second;
+    }
+    if (attempt == 0) {
+      // Not connected yet in this connection: a query connects it.
+      const size_t dot = key.find('.');
+      std::string sql = "SELECT 0 FROM " + QuoteIdentifier(key.substr(0, dot)) + "." +
+                        QuoteIdentifier(name.substr(name.find('.') == std::string::npos
+                                                        ? 0
+                                                        : name.find('.') + 1)) +
+                        " WHERE 0";
+      sqlite3_stmt* stmt = nullptr;
+      if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK) sqlite3_step(stmt);
+      sqlite3_finalize(stmt);
+    }
+  }
+  return nullptr;
+}
+
+Affinity KeyAffinity(const StrataVtab* vt, int p) {
+  const Schema& schema = *vt->schema;
+  if (schema.kind() == KeyKind::kRowid) return Affinity::kInteger;
+  return schema.columns()[schema.key_columns()[p]].affinity;
+}
+
+int KeyColumnCount(const StrataVtab* vt) {
+  return vt->schema->kind() == KeyKind::kRowid
+             ? 1
+             : static_cast<int>(vt->schema->key_columns().size());
+}
+
+Status ReadKey(StrataVtab* vt, const Slice& key, std::string* value) {
+  if (vt->txn != nullptr && vt->txn->Count() > 0 && !vt->txn_written) {
+    return vt->txn->GetFromBatchAndDB(vt->store->db.get(), ReadOptions(), key, value);
+  }
+  return vt->store->db->Get(ReadOptions(), key, value);
+}
+
+}  // namespace strata

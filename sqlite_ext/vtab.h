@@ -1,0 +1,162 @@
+// The `strata` virtual table module: the per-connection table object and
+// its cursors, shared by vtab.cc (lifecycle, writes, transactions),
+// vtab_plan.cc (xBestIndex) and vtab_cursor.cc (reads).
+#ifndef STRATA_SQLITE_EXT_VTAB_H_
+#define STRATA_SQLITE_EXT_VTAB_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sqlite_ext/row_codec.h"
+#include "sqlite_ext/schema.h"
+#include "sqlite_ext/sql_value.h"
+#include "sqlite_ext/sqlite_api.h"
+#include "sqlite_ext/store_registry.h"
+#include "sqlite_ext/value_convert.h"
+#include "strata/db.h"
+#include "strata/write_batch_with_index.h"
+
+namespace strata {
+
+// ---- The query plan contract --------------------------------------------
+//
+// xBestIndex encodes the plan in idxNum; idxStr only describes it in plain
+// words for EXPLAIN QUERY PLAN (e.g. "strata: point get (key=?)").
+//
+//   idxNum bits   meaning
+//   0-1           access: 0 full scan, 1 point get, 2 multi-get (IN), 3 range scan
+//   2             descending (ORDER BY ... DESC consumed)
+//   3             ORDER BY consumed (ascending unless bit 2)
+//   4             lower bound given;  5: it is inclusive (>=)
+//   6             upper bound given;  7: it is inclusive (<=)
+//   8             GLOB prefix;        9: LIKE prefix (SQLite re-checks both)
+//   10            LIMIT pushed down; 11: OFFSET pushed down
+//   12-17         number of leading key columns constrained by equality
+//   18            the last equality column is an IN list (multi-get)
+//   19            the equality is on the hidden encoded-key column
+//
+// xFilter's argv, in this order, holding only what idxNum says is there:
+//   the equality values (one per leading key column; an IN list for the
+//   last when bit 18), the lower bound, the upper bound, the GLOB/LIKE
+//   pattern, the LIMIT, the OFFSET.
+namespace plan {
+constexpr int kAccessMask = 3;
+constexpr int kFullScan = 0;
+constexpr int kPointGet = 1;
+constexpr int kMultiGet = 2;
+constexpr int kRange = 3;
+constexpr int kDesc = 1 << 2;
+constexpr int kOrdered = 1 << 3;
+constexpr int kLower = 1 << 4;
+constexpr int kLowerInclusive = 1 << 5;
+constexpr int kUpper = 1 << 6;
+constexpr int kUpperInclusive = 1 << 7;
+constexpr int kGlob = 1 << 8;
+constexpr int kLike = 1 << 9;
+constexpr int kLimit = 1 << 10;
+constexpr int kOffset = 1 << 11;
+constexpr int kEqShift = 12;
+constexpr int kEqMask = 63 << kEqShift;
+constexpr int kInList = 1 << 18;
+constexpr int kHiddenKey = 1 << 19;
+}  // namespace plan
+
+struct StrataVtab {
+  sqlite3_vtab base;  // must be first: SQLite sees this
+  sqlite3* db = nullptr;
+  std::string table;        // the SQL table name, for messages
+  std::string schema_name;  // "main", "temp" or an attached database
+  Store* store = nullptr;
+  const Schema* schema = nullptr;
+
+  // The connection's open write transaction: pending writes, readable by
+  // its own statements. Null when none.
+  std::unique_ptr<WriteBatchWithIndex> txn;
+  bool holds_writer = false;
+  bool txn_written = false;         // xSync wrote txn to the engine
+  int savepoints = 0;               // depth of SQLite savepoints mirrored on txn
+  // Largest rowid in the table as seen by this transaction (rowid tables),
+  // valid while holds_writer; recomputed after deletes.
+  int64_t max_rowid = 0;
+  bool max_rowid_known = false;
+
+  // Scratch reused by xUpdate.
+  std::vector<ValueHolder> holders;
+  std::vector<SqlValue> values;
+  std::string key_buf;
+  std::string old_key_buf;
+  std::string row_buf;
+  std::string lookup_buf;
+
+  // Row count estimate for the planner, refreshed now and then.
+  double row_estimate = 0;
+  int plans_since_estimate = 0;
+};
+
+struct StrataCursor {
+  sqlite3_vtab_cursor base;  // must be first
+  StrataVtab* vtab = nullptr;
+
+  enum class Mode { kEof, kIterator, kList };
+  Mode mode = Mode::kEof;
+  std::unique_ptr<Iterator> iter;
+  bool desc = false;
+  std::string lower;  // bounds the iterator refers to
+  std::string upper;
+  Slice lower_slice;
+  Slice upper_slice;
+  int64_t limit = -1;  // rows still allowed; -1: no limit
+
+  // kList: rows found by a point or multi-get, in output order.
+  std::vector<std::pair<std::string, std::string>> rows;
+  size_t row_index = 0;
+
+  // The current row, decoded lazily.
+  Slice key;
+  Slice value;
+  bool key_decoded = false;
+  bool row_parsed = false;
+  std::vector<SqlValue> key_values;
+  std::string key_scratch;
+  RowReader row;
+  const Snapshot* snapshot = nullptr;
+
+  void SetRowFromIterator() {
+    key = iter->key();
+    value = iter->value();
+    key_decoded = false;
+    row_parsed = false;
+  }
+};
+
+// The module, for sqlite3_create_module.
+const sqlite3_module* StrataModule();
+
+// Plan and cursor entry points (vtab_plan.cc, vtab_cursor.cc).
+int StrataBestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info);
+int StrataOpen(sqlite3_vtab* vtab, sqlite3_vtab_cursor** cursor);
+int StrataClose(sqlite3_vtab_cursor* cursor);
+int StrataFilter(sqlite3_vtab_cursor* cursor, int idx_num, const char* idx_str, int argc,
+                 sqlite3_value** argv);
+int StrataNext(sqlite3_vtab_cursor* cursor);
+int StrataEof(sqlite3_vtab_cursor* cursor);
+int StrataColumn(sqlite3_vtab_cursor* cursor, sqlite3_context* ctx, int column);
+int StrataRowid(sqlite3_vtab_cursor* cursor, sqlite3_int64* rowid);
+
+// The connection's strata table called `name` ("t" or "schema.t"),
+// connecting it first if the schema declares it; null if there is none.
+StrataVtab* FindTable(sqlite3* db, const std::string& name);
+
+// Helpers shared by the files of the module.
+// The affinity used for key position p (the rowid is INTEGER).
+Affinity KeyAffinity(const StrataVtab* vtab, int p);
+// Number of key columns (1 for rowid tables).
+int KeyColumnCount(const StrataVtab* vtab);
+// The point read of a key through the open transaction, if any.
+Status ReadKey(StrataVtab* vtab, const Slice& key, std::string* value);
+
+}  // namespace strata
+
+#endif  // STRATA_SQLITE_EXT_VTAB_H_
