@@ -93,7 +93,7 @@ $(VERSION_H): FORCE | check-deps
 	@mkdir -p $(dir $@)
 	@v=$$(git describe --always --dirty 2>/dev/null || echo unknown); \
 	 printf '#define STRATA_GIT_VERSION "%s"\n#define STRATA_BUILD_FLAGS "%s"\n' \
-	   "$$v" "$(CXX) $(OPT) $(SANFLAGS)" > $@.tmp; \
+	   "$$v" "$(strip $(CXX) $(OPT) $(SANFLAGS))" > $@.tmp; \
 	 cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
 FORCE:
 

@@ -447,7 +447,8 @@ int Rollback(sqlite3_vtab* vtab) {
 }
 
 // SQLite's savepoint N (0-based) maps to the N+1-th save point of the
-// pending batch.
+// pending batch; N = -1 means the state when the table joined the
+// transaction (nothing pending).
 int Savepoint(sqlite3_vtab* vtab, int n) {
   auto* vt = reinterpret_cast<StrataVtab*>(vtab);
   if (vt->txn == nullptr) vt->txn = std::make_unique<WriteBatchWithIndex>();
@@ -461,7 +462,7 @@ int Savepoint(sqlite3_vtab* vtab, int n) {
 int Release(sqlite3_vtab* vtab, int n) {
   auto* vt = reinterpret_cast<StrataVtab*>(vtab);
   if (vt->txn == nullptr) return SQLITE_OK;
-  while (vt->savepoints > n) {
+  while (vt->savepoints > n && vt->savepoints > 0) {
     vt->txn->PopSavePoint();
     vt->savepoints--;
   }
@@ -470,14 +471,20 @@ int Release(sqlite3_vtab* vtab, int n) {
 
 int RollbackTo(sqlite3_vtab* vtab, int n) {
   auto* vt = reinterpret_cast<StrataVtab*>(vtab);
-  if (vt->txn == nullptr || vt->savepoints <= n) return SQLITE_OK;
+  if (vt->txn == nullptr) return SQLITE_OK;
+  vt->max_rowid_known = false;
+  if (n < 0) {
+    vt->txn->Clear();
+    vt->savepoints = 0;
+    return SQLITE_OK;
+  }
+  if (vt->savepoints <= n) return SQLITE_OK;
   while (vt->savepoints > n + 1) {
     vt->txn->PopSavePoint();
     vt->savepoints--;
   }
   vt->txn->RollbackToSavePoint();  // drops savepoint n and what followed it
   vt->txn->SetSavePoint();         // savepoint n stays open
-  vt->max_rowid_known = false;
   return SQLITE_OK;
 }
 

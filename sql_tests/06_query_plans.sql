@@ -1,0 +1,25 @@
+-- EXPLAIN QUERY PLAN says what strata does, and the plans return the right rows.
+CREATE VIRTUAL TABLE t USING strata(k TEXT PRIMARY KEY, v INTEGER);
+INSERT INTO t SELECT printf('k%03d', value), value FROM generate_series(1, 200);
+EXPLAIN QUERY PLAN SELECT * FROM t WHERE k = 'k010';
+EXPLAIN QUERY PLAN SELECT * FROM t WHERE k > 'k010' AND k < 'k020';
+EXPLAIN QUERY PLAN SELECT * FROM t WHERE k BETWEEN 'k010' AND 'k020' ORDER BY k DESC;
+EXPLAIN QUERY PLAN SELECT * FROM t ORDER BY k;
+EXPLAIN QUERY PLAN SELECT * FROM t ORDER BY k DESC LIMIT 3;
+EXPLAIN QUERY PLAN SELECT * FROM t WHERE k IN ('k001', 'k002');
+EXPLAIN QUERY PLAN SELECT * FROM t WHERE k GLOB 'k01*';
+EXPLAIN QUERY PLAN SELECT * FROM t WHERE v = 5;
+EXPLAIN QUERY PLAN SELECT * FROM t ORDER BY v;
+SELECT * FROM t WHERE k = 'k010';
+SELECT group_concat(v) FROM t WHERE k > 'k010' AND k < 'k020';
+SELECT group_concat(v) FROM (SELECT v FROM t WHERE k BETWEEN 'k010' AND 'k020' ORDER BY k DESC);
+SELECT group_concat(v) FROM (SELECT v FROM t ORDER BY k DESC LIMIT 3);
+SELECT group_concat(v) FROM (SELECT v FROM t ORDER BY k LIMIT 3 OFFSET 5);
+SELECT group_concat(v) FROM t WHERE k IN ('k003', 'k001', 'k999', NULL, 'k002');
+SELECT group_concat(v) FROM t WHERE k GLOB 'k01*';
+SELECT group_concat(v) FROM t WHERE k LIKE 'k19%';
+SELECT count(*) FROM t WHERE k > NULL;
+SELECT count(*) FROM t WHERE k = NULL;
+SELECT v FROM t WHERE v = 5;
+-- Affinity applies to constraint values as to a native column.
+SELECT v FROM t WHERE k = 'k' || 7;

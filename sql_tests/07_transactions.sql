@@ -1,0 +1,41 @@
+-- BEGIN ... COMMIT is atomic, ROLLBACK discards, a transaction reads its
+-- own writes, savepoints nest.
+CREATE VIRTUAL TABLE t USING strata;
+BEGIN;
+INSERT INTO t VALUES (1, 'one'), (2, 'two');
+SELECT count(*) FROM t;
+SELECT value FROM t WHERE key = 2;
+UPDATE t SET value = 'TWO' WHERE key = 2;
+DELETE FROM t WHERE key = 1;
+SELECT * FROM t;
+COMMIT;
+SELECT * FROM t;
+BEGIN;
+INSERT INTO t VALUES (3, 'three');
+DELETE FROM t WHERE key = 2;
+SELECT count(*) FROM t;
+ROLLBACK;
+SELECT * FROM t;
+BEGIN;
+INSERT INTO t VALUES (10, 'a');
+SAVEPOINT sp1;
+INSERT INTO t VALUES (11, 'b');
+SAVEPOINT sp2;
+INSERT INTO t VALUES (12, 'c');
+ROLLBACK TO sp2;
+SELECT group_concat(key) FROM t;
+INSERT INTO t VALUES (13, 'd');
+RELEASE sp2;
+ROLLBACK TO sp1;
+SELECT group_concat(key) FROM t;
+INSERT INTO t VALUES (14, 'e');
+RELEASE sp1;
+COMMIT;
+SELECT group_concat(key) FROM t;
+-- A savepoint outside BEGIN starts a transaction.
+SAVEPOINT outer_sp;
+INSERT INTO t VALUES (20, 'x');
+ROLLBACK TO outer_sp;
+INSERT INTO t VALUES (21, 'y');
+RELEASE outer_sp;
+SELECT group_concat(key) FROM t;
