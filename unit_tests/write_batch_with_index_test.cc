@@ -3,7 +3,7 @@
 // batch (and the batch itself), and a randomized comparison against a
 // std::map model of "DB + batch" over a real store with flushed tables.
 //
-// STRATA_WBWI_STEPS scales the randomized test (default 1500 steps).
+// STRATA_WBWI_STEPS scales the randomized test (default 2500 steps).
 // STRATA_BENCH=1 prints a micro-measurement of 1M Get+Put and the commit.
 #include "strata/write_batch_with_index.h"
 
@@ -685,9 +685,9 @@ class WbwiModelRun {
 TEST(WriteBatchWithIndexTest, RandomizedAgainstModel) {
   const uint64_t seed = test::TestSeed();
   SCOPED_TRACE("seed " + std::to_string(seed) + " (rerun with STRATA_SEED)");
-  int steps = 1500;
+  int steps = 2500;
   if (const char* s = getenv("STRATA_WBWI_STEPS")) steps = atoi(s);
-  for (int run = 0; run < 3; run++) {
+  for (int run = 0; run < 4; run++) {
     SCOPED_TRACE("run " + std::to_string(run));
     test::ScratchDir dir("wbwi_model");
     WbwiModelRun r(seed + run, dir.path());
