@@ -103,6 +103,10 @@ $(BUILD)/obj/%.o: %.cc | check-deps
 
 $(BUILD)/obj/sqlite_ext/functions_admin.o: $(VERSION_H)
 
+# XXH3 for wider vector units, picked at run time by util/hash.cc.
+$(BUILD)/obj/engine/util/hash_avx2.o: CXXFLAGS += -mavx2
+$(BUILD)/obj/engine/util/hash_avx512.o: CXXFLAGS += -mavx512f
+
 $(LIB): $(ENGINE_OBJS)
 	@rm -f $@
 	ar rcs $@ $^

@@ -79,6 +79,18 @@ Table::Table(const TableOptions& options, std::unique_ptr<RandomAccessFile> file
 Table::~Table() {
   Cache* cache = options_.block_cache;
   char key[kCacheKeySize];
+  if (cached_mapped_blocks_.load(std::memory_order_relaxed) && index_block_ != nullptr) {
+    // Data blocks in the cache point into this table's mapping: drop them
+    // before the mapping goes.
+    Block::Iter iter(options_.comparator, index_block_, &options_.file_name);
+    for (iter.SeekToFirst(); iter.Valid(); iter.Next()) {
+      BlockHandle handle;
+      Slice input = iter.value();
+      if (!handle.DecodeFrom(&input)) break;
+      CacheKey(handle.offset(), key);
+      cache->Erase(Slice(key, kCacheKeySize));
+    }
+  }
   // Nobody else can look these entries up (the cache id is ours): drop them
   // now rather than let them age out.
   if (index_cache_handle_ != nullptr) {
@@ -295,7 +307,12 @@ Status Table::GetBlock(const ReadOptions& options, const BlockHandle& handle,
   Status s = ReadBlock(source_, handle, options.verify_checksums, contents);
   if (!s.ok()) return s;
   if (cache != nullptr && options.fill_cache) {
-    MakeOwned(contents);
+    // A block of a mapped file stays in the mapping (no copy): the mapping
+    // lives as long as this Table, whose destructor erases its blocks from
+    // the cache, and nobody holds a handle on them by then (iterators pin
+    // the Table).
+    if (!source_.file->IsMapped()) MakeOwned(contents);
+    if (!contents->owned) cached_mapped_blocks_.store(true, std::memory_order_relaxed);
     Block* block = new Block(std::move(*contents), handle.offset());
     *cache_handle = cache->Insert(Slice(key, kCacheKeySize), block, block->size() + sizeof(Block),
                                   &DeleteCachedBlock);

@@ -10,6 +10,7 @@
 #ifndef STRATA_TABLE_TABLE_H_
 #define STRATA_TABLE_TABLE_H_
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -115,6 +116,8 @@ class Table {
   const std::unique_ptr<RandomAccessFile> file_;
   const uint64_t file_size_;
   uint64_t cache_id_ = 0;
+  // Set once a block pointing into the file's mapping entered the cache.
+  mutable std::atomic<bool> cached_mapped_blocks_{false};
   BlockSource source_;
   uint64_t metaindex_offset_ = 0;
 
