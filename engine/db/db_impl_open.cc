@@ -308,9 +308,11 @@ Status DBImpl::ReplayLog(uint64_t log_number, SequenceNumber* replayed, MemTable
 // single-threaded (recovery).
 Status DBImpl::WriteLevel0Table(MemTable* mem, VersionEdit* edit,
                                 std::unique_lock<std::mutex>* lock) {
-  const uint64_t start = env_->NowMicros();
   const uint64_t number = versions_->NewFileNumber();
   pending_outputs_.insert(number);
+  // Versions every reader sees past need not reach the table: readers
+  // older than the flush keep reading the memtable itself.
+  const SequenceNumber smallest_snapshot = SmallestSnapshot();
   if (lock != nullptr) lock->unlock();
 
   FileMetaData meta;
@@ -319,13 +321,35 @@ Status DBImpl::WriteLevel0Table(MemTable* mem, VersionEdit* edit,
     TableFileWriter writer(env_, dbname_, table_options_, number);
     s = writer.Open();
     if (s.ok()) {
+      std::shared_ptr<const FragmentedTombstones> tombstones = mem->GetTombstones();
       std::unique_ptr<Iterator> iter(mem->NewIterator());
+      Slice current_user_key;
+      bool has_current = false;
+      SequenceNumber last_sequence_for_key = kMaxSequenceNumber;
       for (iter->SeekToFirst(); iter->Valid(); iter->Next()) {
-        writer.Add(iter->key(), iter->value());
+        const Slice key = iter->key();
+        const Slice user_key = ExtractUserKey(key);
+        const SequenceNumber seq = ExtractTrailer(key) >> 8;
+        if (!has_current || internal_comparator_.CompareUserKeys(user_key, current_user_key) != 0) {
+          current_user_key = user_key;  // memtable keys stay put while mem lives
+          has_current = true;
+          last_sequence_for_key = kMaxSequenceNumber;
+        }
+        // Shadowed by a newer version, or deleted by a range tombstone, that
+        // every snapshot sees. (Point deletions stay: older data may be
+        // below in the tree.)
+        const bool drop =
+            last_sequence_for_key <= smallest_snapshot ||
+            (!tombstones->empty() &&
+             tombstones->MaxCoveringSeq(user_key, smallest_snapshot) > seq);
+        last_sequence_for_key = seq;
+        if (drop) continue;
+        writer.Add(key, iter->value());
       }
-      if (mem->HasRangeTombstones()) {
-        for (const auto& f : mem->GetTombstones()->fragments()) {
-          for (SequenceNumber seq : f.seqs) writer.AddTombstone(f.start, f.end, seq);
+      for (const auto& f : tombstones->fragments()) {
+        for (SequenceNumber seq : f.seqs) {
+          writer.AddTombstone(f.start, f.end, seq);
+          if (seq <= smallest_snapshot) break;  // older ones are hidden for everyone
         }
       }
       s = writer.status();
@@ -352,7 +376,6 @@ Status DBImpl::WriteLevel0Table(MemTable* mem, VersionEdit* edit,
     stats_.bytes_written_flush += meta.file_size;
     stats_.flushes++;
   }
-  (void)start;
   return s;
 }
 
