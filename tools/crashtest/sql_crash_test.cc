@@ -43,7 +43,9 @@
 //   build/sql_crash_test --ext=build/strata.so --sync=full --iterations=400 --seed=7
 // Flags: --iterations=N (kills per sync level), --seed=S, --dir=D (work
 // directory; default a fresh one in /tmp, removed on success),
-// --sync=off|normal|full|all (or a comma list), --ext=path, --verbose.
+// --sync=off|normal|full|all (or a comma list), --ext=path, --max-delay-ms=M
+// (kills land 0..M ms after the child is ready, default 50; one in ten
+// lands while it is still opening the store), --verbose.
 // The program links only SQLite: the engine arrives through the extension.
 #include <fcntl.h>
 #include <poll.h>
@@ -391,7 +393,7 @@ class ChildWorkload {
     while (true) {
       // Admin calls take tens of milliseconds (they fsync), transactions
       // about one: 1% of actions still spend a good share of the time there.
-      const int r = Uniform(0, 199);
+      const int r = static_cast<int>(Uniform(0, 199));
       if (r < 2) {
         AdminCall();
       } else if (r < 46) {
@@ -432,8 +434,6 @@ class ChildWorkload {
     fprintf(stderr, "sql_crash_test child: %s\n", msg.c_str());
     _exit(3);
   }
-
-  std::string SqlError() { return sqlite3_errmsg(db_); }
 
   void Exec(const std::string& sql) {
     std::string err;
@@ -731,14 +731,18 @@ class ChildWorkload {
 
   // ---- transactions ----
 
-  void Commit(int64_t txn, const TxnView& view, const std::string& commit_sql) {
-    const Delta d = view.ToDelta();
+  void SendPending(int64_t txn, const Delta& d) {
     std::string msg = "P " + std::to_string(txn);
     for (const Change& c : d) {
       msg += " " + std::to_string(c.key) + ":";
       msg += c.row ? std::to_string(c.row->born) + ":" + std::to_string(c.row->txn) : "-";
     }
     Send(msg + "\n");
+  }
+
+  void Commit(int64_t txn, const TxnView& view, const std::string& commit_sql) {
+    const Delta d = view.ToDelta();
+    SendPending(txn, d);
     Exec(commit_sql);
     if (!sqlite3_get_autocommit(db_)) Fail(commit_sql + " left the transaction open");
     Apply(d, &model_);
@@ -763,12 +767,7 @@ class ChildWorkload {
       RunPlanned(p, &view);
       return;
     }
-    std::string msg = "P " + std::to_string(txn);
-    for (const Change& c : d) {
-      msg += " " + std::to_string(c.key) + ":";
-      msg += c.row ? std::to_string(c.row->born) + ":" + std::to_string(c.row->txn) : "-";
-    }
-    Send(msg + "\n");
+    SendPending(txn, d);
     RunPlanned(p, &view);
     Apply(d, &model_);
     Send("C " + std::to_string(txn) + "\n");
@@ -863,6 +862,7 @@ struct Flags {
   std::vector<std::string> syncs = {"off", "normal", "full"};
   std::string ext = "build/strata.so";
   bool verbose = false;
+  int max_delay_ms = 50;  // kills land 0..max_delay_ms after the child is ready
   // Child mode (internal).
   bool child = false;
   int child_fd = -1;
@@ -1096,7 +1096,9 @@ class Parent {
         return Violation("the child did not open the database within 60 s");
       }
     }
-    const uint64_t delay = std::uniform_int_distribution<uint64_t>(0, early ? 30000 : 50000)(rng_);
+    const uint64_t max_delay_us = static_cast<uint64_t>(flags_.max_delay_ms) * 1000;
+    const uint64_t delay = std::uniform_int_distribution<uint64_t>(
+        0, early ? max_delay_us * 3 / 5 : max_delay_us)(rng_);
     if (alive) alive = Pump(fd, NowMicros() + delay, false, &buf, &rep);
     kill(pid, SIGKILL);
     Pump(fd, 0, false, &buf, &rep);  // to EOF: the rest of what it wrote
@@ -1265,6 +1267,8 @@ bool ParseFlags(int argc, char** argv, Flags* f) {
       f->verbose = true;
     } else if (value("--iterations", &v)) {
       f->iterations = std::atoi(v.c_str());
+    } else if (value("--max-delay-ms", &v)) {
+      f->max_delay_ms = std::atoi(v.c_str());
     } else if (value("--seed", &v)) {
       f->seed = std::strtoull(v.c_str(), nullptr, 10);
       f->seed_given = true;
@@ -1295,13 +1299,14 @@ bool ParseFlags(int argc, char** argv, Flags* f) {
     } else {
       fprintf(stderr,
               "unknown argument %s\nusage: sql_crash_test [--ext=build/strata.so] "
-              "[--iterations=N] [--seed=S] [--dir=D] [--sync=off|normal|full|all] [--verbose]\n",
+              "[--iterations=N] [--seed=S] [--dir=D] [--sync=off|normal|full|all] "
+              "[--max-delay-ms=50] [--verbose]\n",
               a.c_str());
       return false;
     }
   }
-  if (!f->child && f->iterations <= 0) {
-    fprintf(stderr, "--iterations must be positive\n");
+  if (!f->child && (f->iterations <= 0 || f->max_delay_ms < 0)) {
+    fprintf(stderr, "--iterations must be positive and --max-delay-ms not negative\n");
     return false;
   }
   return true;
@@ -1379,7 +1384,7 @@ int main(int argc, char** argv) {
   // in its code (they crash when they next run). One connection held open
   // for the whole run keeps strata.so loaded.
   std::string err;
-  sqlite3* pin = OpenDatabase(":memory:", flags.ext, &err);
+  static sqlite3* pin = OpenDatabase(":memory:", flags.ext, &err);  // static: never closed
   if (pin == nullptr) {
     fprintf(stderr, "%s\n", err.c_str());
     return 2;
@@ -1415,7 +1420,6 @@ int main(int argc, char** argv) {
       break;
     }
   }
-  (void)pin;  // never closed: closing it would unload strata.so under its threads
   if (ok && temporary_dir) fs::remove_all(flags.dir, ec);
   if (!ok) fprintf(stderr, "sql_crash_test: FAILED (seed=%" PRIu64 ")\n", flags.seed);
   return ok ? 0 : 1;
