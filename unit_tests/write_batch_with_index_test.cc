@@ -150,6 +150,49 @@ TEST(WriteBatchWithIndexTest, DeleteRangeHidesOlderNotNewer) {
   ASSERT_EQ("e=be,d=bd,c=new,0=b0", ReverseScan(it.get()));
 }
 
+TEST(WriteBatchWithIndexTest, ManyKeysLongKeysAndReuse) {
+  WriteBatchWithIndex wb;
+  const std::string long_key(1 << 20, 'L');  // a 3-byte length prefix
+  const std::string mid_key(300, 'M');       // a 2-byte length prefix
+  for (int round = 0; round < 2; round++) {
+    SCOPED_TRACE("round " + std::to_string(round));
+    constexpr int kKeys = 20000;  // the point index grows many times
+    for (int i = 0; i < kKeys; i++) wb.Put("key" + std::to_string(i), "v" + std::to_string(i));
+    for (int i = 0; i < kKeys; i += 3) wb.Delete("key" + std::to_string(i));
+    for (int i = 0; i < kKeys; i += 7) wb.Put("key" + std::to_string(i), "again");
+    wb.Put(long_key, "long");
+    wb.Put(mid_key, "mid");
+    for (int i = 0; i < kKeys; i++) {
+      const std::string expect = i % 7 == 0   ? "again"
+                                 : i % 3 == 0 ? "DELETED"
+                                              : "v" + std::to_string(i);
+      ASSERT_EQ(expect, GetStr(wb, "key" + std::to_string(i))) << i;
+    }
+    ASSERT_EQ("NOT_FOUND", GetStr(wb, "key" + std::to_string(kKeys)));
+    ASSERT_EQ("long", GetStr(wb, long_key));
+    ASSERT_EQ("mid", GetStr(wb, mid_key));
+    ASSERT_EQ("NOT_FOUND", GetStr(wb, std::string(300, 'L')));
+    std::unique_ptr<Iterator> it(wb.NewIteratorWithBase(Base({}), ReadOptions()));
+    int n = 0;
+    std::string prev;
+    for (it->SeekToFirst(); it->Valid(); it->Next(), n++) {
+      ASSERT_LT(prev, it->key().ToString());
+      prev = it->key().ToString();
+    }
+    // Live keys: every i not deleted, or rewritten after the delete; plus two.
+    int live = 0;
+    for (int i = 0; i < kKeys; i++) live += (i % 3 != 0 || i % 7 == 0);
+    ASSERT_EQ(live + 2, n);
+    wb.Clear();  // gives back the large table; the next round starts afresh
+    ASSERT_EQ("NOT_FOUND", GetStr(wb, "key1"));
+    ASSERT_EQ("NOT_FOUND", GetStr(wb, long_key));
+    n = 0;
+    for (it->SeekToLast(); it->Valid(); it->Prev()) n++;
+    ASSERT_EQ(live + 2, n);  // the iterator keeps its view after Clear
+    ASSERT_EQ(0u, wb.Count());
+  }
+}
+
 TEST(WriteBatchWithIndexTest, MergeWithBase) {
   WriteBatchWithIndex wb;
   wb.Put("b", "B");     // overrides base
@@ -634,6 +677,11 @@ class WbwiModelRun {
         NewLiveIter(m);
       } else if (choice < 90) {
         if (!live_.empty()) CheckIter(live_[rnd_.Uniform(live_.size())].get());
+      } else if (choice < 91 && rnd_.OneIn(3)) {
+        wb_.Clear();  // live iterators keep their view
+        m = BatchModel();
+        m.view = db_model;
+        save_points.clear();
       }
       ASSERT_FALSE(::testing::Test::HasFatalFailure());
 

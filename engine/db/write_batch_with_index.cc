@@ -1,21 +1,39 @@
-// WriteBatchWithIndex: the batch indexed by a MemTable, and the iterator that
-// lays the batch over a DB iterator (a "base-delta" merge).
+// WriteBatchWithIndex: the batch with two indexes over it, and the iterator
+// that lays the batch over a DB iterator (a "base-delta" merge).
 //
-// The index is an ordinary MemTable in which update i of the batch (1-based)
-// has sequence number i: Put -> kTypeValue, Delete -> kTypeDeletion,
-// DeleteRange -> a range tombstone at i. So "the newest update of k" is the
-// memtable's own lookup, and "the batch as of now" for an iterator is the
-// snapshot "sequence <= Count()". A rollback that drops updates indexes the
-// truncated batch into a fresh MemTable; iterators keep the old one alive
-// through its reference count.
+// Update i of the batch (1-based, in batch order) has sequence number i.
+//
+// Point index: an open-addressing hash table (linear probing, power-of-two
+// capacity, at most half full) from a key's bytes to its newest Put or
+// Delete: slot = {low 32 bits of XXH3-64(key), sequence, byte offset of the
+// update's record in the batch (0: empty slot)}. The low 32 bits also place
+// the slot, so growing the table never reads the batch.
+//
+// Ordered index: a MemTable in which update i is an entry at sequence i
+// (Put -> kTypeValue, Delete -> kTypeDeletion, DeleteRange -> a range
+// tombstone at i). Range tombstones go in at once (Get needs them); point
+// updates go in when an iterator is created ("catch-up"): of the updates
+// since the previous catch-up, those still newest for their key, sorted by
+// key. An update superseded before any iterator could see it is never
+// needed, since every later iterator sees the newer one. An iterator then
+// reads the memtable as of "sequence <= Count() at creation", so it ignores
+// whatever is added later. A rollback that drops updates indexes the batch
+// anew into a fresh table and MemTable; iterators keep the old MemTable
+// alive through its reference count.
 #include "strata/write_batch_with_index.h"
 
+#include <algorithm>
 #include <cassert>
+#include <cstring>
 #include <memory>
+#include <vector>
 
 #include "db/dbformat.h"
 #include "db/memtable.h"
 #include "db/range_tombstone.h"
+#include "db/write_batch_internal.h"
+#include "util/coding.h"
+#include "util/hash.h"
 
 namespace strata {
 
@@ -393,80 +411,227 @@ class BaseDeltaIterator final : public Iterator {
   std::string switch_key_;
 };
 
-// Re-indexes a batch after a rollback: update i at sequence i.
-class IndexBuilder final : public WriteBatch::Handler {
- public:
-  explicit IndexBuilder(MemTable* mem) : mem_(mem) {}
-  void Put(const Slice& key, const Slice& value) override {
-    mem_->Add(++seq_, kTypeValue, key, value);
-  }
-  void Delete(const Slice& key) override { mem_->Add(++seq_, kTypeDeletion, key, Slice()); }
-  void DeleteRange(const Slice& begin, const Slice& end) override {
-    mem_->AddRangeTombstone(++seq_, begin, end);
-  }
-
- private:
-  MemTable* const mem_;
-  SequenceNumber seq_ = 0;
+// One update decoded from the batch (see write_batch.cc for the layout).
+struct BatchOp {
+  uint8_t type;
+  Slice key;
+  Slice value;  // Put: the value; DeleteRange: the end key
 };
+
+// Decodes the update at the front of *input and removes it.
+bool ParseOp(Slice* input, BatchOp* op) {
+  if (input->empty()) return false;
+  op->type = static_cast<uint8_t>((*input)[0]);
+  input->remove_prefix(1);
+  if (!GetLengthPrefixedSlice(input, &op->key)) return false;
+  if (op->type == kTypeDeletion) {
+    op->value = Slice();
+    return true;
+  }
+  return (op->type == kTypeValue || op->type == kTypeRangeDeletion) &&
+         GetLengthPrefixedSlice(input, &op->value);
+}
 
 }  // namespace
 
-WriteBatchWithIndex::WriteBatchWithIndex(const Comparator* cmp) : ucmp_(cmp) {}
+struct WriteBatchWithIndex::Rep {
+  struct Slot {
+    uint32_t hash;
+    uint32_t seq;
+    uint64_t offset;  // of the update's record in the batch; 0: empty
+  };
 
-WriteBatchWithIndex::~WriteBatchWithIndex() {
-  if (index_ != nullptr) index_->Unref();
-}
-
-void WriteBatchWithIndex::EnsureIndex() {
-  if (index_ == nullptr) {
-    index_ = new MemTable(InternalKeyComparator(ucmp_), kIndexArenaBlockSize);
-    index_->Ref();
+  explicit Rep(const Comparator* c) : icmp(c) {}
+  ~Rep() {
+    if (mem != nullptr) mem->Unref();
   }
-}
 
-void WriteBatchWithIndex::RebuildIndex() {
-  if (index_ != nullptr) index_->Unref();
-  index_ = nullptr;
-  if (batch_.Count() == 0) return;
-  EnsureIndex();
-  IndexBuilder builder(index_);
-  // The batch was built by this class, so it parses.
-  Status s = batch_.Iterate(&builder);
-  assert(s.ok());
-  (void)s;
-}
+  uint32_t Count() const { return WriteBatchInternal::Count(&batch); }
+
+  static uint32_t HashOf(const Slice& key) {
+    return static_cast<uint32_t>(Hash64(key.data(), key.size()));
+  }
+  // REQUIRES: !slots.empty(). The slot holding key, or the empty slot where
+  // it would go.
+  size_t FindSlot(const Slice& key, uint32_t hash) const {
+    const size_t mask = slots.size() - 1;
+    const char* rep = WriteBatchInternal::Contents(&batch).data();
+    for (size_t i = hash & mask;; i = (i + 1) & mask) {
+      const Slot& s = slots[i];
+      if (s.offset == 0) return i;
+      if (s.hash == hash) {
+        // The record: tag byte, then the length-prefixed key.
+        uint32_t klen;
+        const char* p = GetVarint32Ptr(rep + s.offset + 1, rep + s.offset + 6, &klen);
+        if (klen == key.size() && memcmp(p, key.data(), klen) == 0) return i;
+      }
+    }
+  }
+  // The newest point update of key, or nullptr.
+  const Slot* Lookup(const Slice& key) const {
+    if (used == 0) return nullptr;
+    const Slot& s = slots[FindSlot(key, HashOf(key))];
+    return s.offset == 0 ? nullptr : &s;
+  }
+
+  void Grow() {
+    std::vector<Slot> old;
+    old.swap(slots);
+    slots.assign(old.empty() ? 64 : old.size() * 2, Slot{0, 0, 0});
+    const size_t mask = slots.size() - 1;
+    for (const Slot& s : old) {
+      if (s.offset == 0) continue;
+      size_t i = s.hash & mask;
+      while (slots[i].offset != 0) i = (i + 1) & mask;
+      slots[i] = s;
+    }
+  }
+
+  // Records the update just appended at offset as key's newest.
+  void IndexPoint(const Slice& key, uint64_t offset, uint32_t seq) {
+    if ((used + 1) * 2 > slots.size()) Grow();
+    const uint32_t hash = HashOf(key);
+    Slot& s = slots[FindSlot(key, hash)];
+    if (s.offset == 0) used++;
+    s = Slot{hash, seq, offset};
+  }
+
+  void EnsureMem() {
+    if (mem == nullptr) {
+      mem = new MemTable(icmp, kIndexArenaBlockSize);
+      mem->Ref();
+    }
+  }
+
+  // Brings mem's point entries up to Count() (see the top of this file).
+  void CatchUp() {
+    const uint32_t count = Count();
+    if (mem_count == count) return;
+    EnsureMem();
+    struct Pending {
+      Slice key;
+      Slice value;
+      uint32_t seq;
+      uint8_t type;
+    };
+    std::vector<Pending> pending;
+    pending.reserve(count - mem_count);
+    Slice input = WriteBatchInternal::Contents(&batch);
+    input.remove_prefix(mem_offset);
+    BatchOp op;
+    for (uint32_t seq = mem_count + 1; seq <= count && ParseOp(&input, &op); seq++) {
+      if (op.type == kTypeRangeDeletion) continue;  // already in mem
+      const Slot* s = Lookup(op.key);
+      if (s != nullptr && s->seq == seq) pending.push_back(Pending{op.key, op.value, seq, op.type});
+    }
+    // In key order the skip list inserts touch neighbouring nodes (and an
+    // empty one appends in O(1)).
+    std::sort(pending.begin(), pending.end(), [this](const Pending& a, const Pending& b) {
+      return icmp.CompareUserKeys(a.key, b.key) < 0;
+    });
+    for (const Pending& p : pending) {
+      mem->Add(p.seq, static_cast<ValueType>(p.type), p.key, p.value);
+    }
+    mem_offset = WriteBatchInternal::ByteSize(&batch);
+    mem_count = count;
+  }
+
+  // Indexes the whole batch anew (after a rollback); iterators keep the old
+  // MemTable.
+  void Rebuild() {
+    std::fill(slots.begin(), slots.end(), Slot{0, 0, 0});
+    used = 0;
+    if (mem != nullptr) mem->Unref();
+    mem = nullptr;
+    mem_offset = WriteBatchInternal::kHeader;
+    mem_count = 0;
+    const Slice contents = WriteBatchInternal::Contents(&batch);
+    Slice input = contents;
+    input.remove_prefix(WriteBatchInternal::kHeader);
+    BatchOp op;
+    uint32_t seq = 0;
+    while (true) {
+      const uint64_t offset = input.data() - contents.data();
+      if (!ParseOp(&input, &op)) break;
+      seq++;
+      if (op.type == kTypeRangeDeletion) {
+        EnsureMem();
+        mem->AddRangeTombstone(seq, op.key, op.value);
+      } else {
+        IndexPoint(op.key, offset, seq);
+      }
+    }
+    assert(seq == Count());
+  }
+
+  // Forgets every update; gives back a large table.
+  void Reset() {
+    batch.Clear();
+    if (slots.size() > 4096) {
+      std::vector<Slot>().swap(slots);
+    } else {
+      std::fill(slots.begin(), slots.end(), Slot{0, 0, 0});
+    }
+    used = 0;
+    if (mem != nullptr) mem->Unref();
+    mem = nullptr;
+    mem_offset = WriteBatchInternal::kHeader;
+    mem_count = 0;
+  }
+
+  const InternalKeyComparator icmp;
+  WriteBatch batch;
+  std::vector<Slot> slots;  // point index
+  size_t used = 0;          // occupied slots
+  // Ordered index (null until needed), with one reference held here.
+  MemTable* mem = nullptr;
+  // Batch bytes and updates whose point entries are in mem.
+  size_t mem_offset = WriteBatchInternal::kHeader;
+  uint32_t mem_count = 0;
+};
+
+WriteBatchWithIndex::WriteBatchWithIndex(const Comparator* cmp) : rep_(new Rep(cmp)) {}
+
+WriteBatchWithIndex::~WriteBatchWithIndex() = default;
 
 void WriteBatchWithIndex::Put(const Slice& key, const Slice& value) {
-  batch_.Put(key, value);
-  EnsureIndex();
-  index_->Add(batch_.Count(), kTypeValue, key, value);
+  const uint64_t offset = WriteBatchInternal::ByteSize(&rep_->batch);
+  rep_->batch.Put(key, value);
+  rep_->IndexPoint(key, offset, rep_->Count());
 }
 
 void WriteBatchWithIndex::Delete(const Slice& key) {
-  batch_.Delete(key);
-  EnsureIndex();
-  index_->Add(batch_.Count(), kTypeDeletion, key, Slice());
+  const uint64_t offset = WriteBatchInternal::ByteSize(&rep_->batch);
+  rep_->batch.Delete(key);
+  rep_->IndexPoint(key, offset, rep_->Count());
 }
 
 void WriteBatchWithIndex::DeleteRange(const Slice& begin, const Slice& end) {
-  batch_.DeleteRange(begin, end);
-  EnsureIndex();
-  index_->AddRangeTombstone(batch_.Count(), begin, end);
+  rep_->batch.DeleteRange(begin, end);
+  rep_->EnsureMem();
+  rep_->mem->AddRangeTombstone(rep_->Count(), begin, end);
 }
 
 WriteBatchWithIndex::Result WriteBatchWithIndex::Get(const Slice& key, std::string* value) const {
-  if (index_ == nullptr) return Result::kNotFound;
-  LookupKey lookup(key, batch_.Count());
-  switch (index_->Get(lookup, value)) {
-    case MemTable::GetResult::kFound:
-      return Result::kFound;
-    case MemTable::GetResult::kDeleted:
-      return Result::kDeleted;
-    case MemTable::GetResult::kNotHere:
-      break;
+  const Rep::Slot* s = rep_->Lookup(key);
+  SequenceNumber covering = 0;
+  if (rep_->mem != nullptr && rep_->mem->HasRangeTombstones()) {
+    covering = rep_->mem->GetTombstones()->MaxCoveringSeq(key, rep_->Count());
   }
-  return Result::kNotFound;
+  if (s != nullptr && s->seq > covering) {
+    Slice input = WriteBatchInternal::Contents(&rep_->batch);
+    input.remove_prefix(s->offset);
+    BatchOp op;
+    const bool ok = ParseOp(&input, &op);
+    assert(ok);
+    (void)ok;
+    if (op.type == kTypeValue) {
+      value->assign(op.value.data(), op.value.size());
+      return Result::kFound;
+    }
+    return Result::kDeleted;
+  }
+  return covering > 0 ? Result::kDeleted : Result::kNotFound;
 }
 
 Status WriteBatchWithIndex::GetFromBatchAndDB(DB* db, const ReadOptions& options, const Slice& key,
@@ -483,42 +648,43 @@ Status WriteBatchWithIndex::GetFromBatchAndDB(DB* db, const ReadOptions& options
 }
 
 Iterator* WriteBatchWithIndex::NewIteratorWithBase(Iterator* base, const ReadOptions& options) {
-  const InternalKeyComparator icmp(ucmp_);
-  const SequenceNumber snap = batch_.Count();
+  rep_->CatchUp();
+  MemTable* mem = rep_->mem;
+  const SequenceNumber snap = rep_->Count();
   Iterator* delta_iter;
   std::shared_ptr<const FragmentedTombstones> tombstones;
-  if (index_ != nullptr) {
-    index_->Ref();
-    delta_iter = index_->NewIterator();
+  if (mem != nullptr) {
+    mem->Ref();
+    delta_iter = mem->NewIterator();
     // Tombstones added later have sequences > snap and would be ignored anyway.
-    if (index_->HasRangeTombstones()) tombstones = index_->GetTombstones();
+    if (mem->HasRangeTombstones()) tombstones = mem->GetTombstones();
     if (tombstones != nullptr && tombstones->empty()) tombstones.reset();
   } else {
     delta_iter = NewEmptyIterator();
   }
-  return new BaseDeltaIterator(icmp, index_, base, delta_iter, snap, std::move(tombstones),
+  return new BaseDeltaIterator(rep_->icmp, mem, base, delta_iter, snap, std::move(tombstones),
                                options);
 }
 
-void WriteBatchWithIndex::SetSavePoint() { batch_.SetSavePoint(); }
+void WriteBatchWithIndex::SetSavePoint() { rep_->batch.SetSavePoint(); }
 
 Status WriteBatchWithIndex::RollbackToSavePoint() {
-  const uint32_t before = batch_.Count();
-  Status s = batch_.RollbackToSavePoint();
-  if (s.ok() && batch_.Count() != before) RebuildIndex();
+  const uint32_t before = rep_->Count();
+  Status s = rep_->batch.RollbackToSavePoint();
+  if (s.ok() && rep_->Count() != before) rep_->Rebuild();
   return s;
 }
 
-Status WriteBatchWithIndex::PopSavePoint() { return batch_.PopSavePoint(); }
+Status WriteBatchWithIndex::PopSavePoint() { return rep_->batch.PopSavePoint(); }
 
-void WriteBatchWithIndex::Clear() {
-  batch_.Clear();
-  if (index_ != nullptr) index_->Unref();
-  index_ = nullptr;
-}
+void WriteBatchWithIndex::Clear() { rep_->Reset(); }
 
-uint32_t WriteBatchWithIndex::Count() const { return batch_.Count(); }
+uint32_t WriteBatchWithIndex::Count() const { return rep_->Count(); }
 
-size_t WriteBatchWithIndex::ApproximateSize() const { return batch_.ApproximateSize(); }
+size_t WriteBatchWithIndex::ApproximateSize() const { return rep_->batch.ApproximateSize(); }
+
+WriteBatch* WriteBatchWithIndex::GetWriteBatch() { return &rep_->batch; }
+
+const WriteBatch* WriteBatchWithIndex::GetWriteBatch() const { return &rep_->batch; }
 
 }  // namespace strata

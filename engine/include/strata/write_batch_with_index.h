@@ -1,5 +1,5 @@
-// WriteBatchWithIndex: a WriteBatch plus a sorted index of its updates, so
-// the pending writes of a transaction can be read back before they commit.
+// WriteBatchWithIndex: a WriteBatch plus indexes of its updates, so the
+// pending writes of a transaction can be read back before they commit.
 //
 // The batch is what DB::Write commits (GetWriteBatch()); the index answers
 // "what does the batch say about key k" (Get), merges the batch over the
@@ -16,18 +16,24 @@
 //   s = db->Write(WriteOptions(), wb.GetWriteBatch());
 //
 // Thread safety: not thread-safe. One thread at a time may use a
-// WriteBatchWithIndex (const methods included, since they share the index
-// with the writer). Iterators it returns may be stepped by that same thread
+// WriteBatchWithIndex (const methods included: they read the indexes the
+// writer changes). Iterators it returns may be stepped by that same thread
 // while it keeps adding to, rolling back or clearing the batch: each iterator
 // pins the index it was created on and sees the batch as of its creation.
 //
-// Cost: each update is one append to the batch and one skip-list insert into
-// an arena (no other allocation); Get is one skip-list search.
+// Cost: an update is an append to the batch plus a hash-table update; Get is
+// a hash-table probe. The sorted index that iterators read is brought up to
+// date when an iterator is created, by the updates added since the previous
+// one (each at most once), so a transaction that only writes and point-reads
+// never pays for ordering. No allocation per update beyond the amortized
+// growth of the batch, the hash table and an arena. A rollback that drops
+// updates re-indexes the whole batch (rare: a statement that failed midway).
 #ifndef STRATA_INCLUDE_WRITE_BATCH_WITH_INDEX_H_
 #define STRATA_INCLUDE_WRITE_BATCH_WITH_INDEX_H_
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "strata/comparator.h"
@@ -40,13 +46,12 @@
 
 namespace strata {
 
-class MemTable;
-
 class WriteBatchWithIndex {
  public:
   // cmp orders the keys and must be the comparator of the DB the batch is
   // read against and written to; it must outlive this object and every
-  // iterator from it. Default: bytewise.
+  // iterator from it. REQUIRES: cmp treats two keys as equal only if they
+  // are byte-for-byte equal (point lookups hash the bytes). Default: bytewise.
   explicit WriteBatchWithIndex(const Comparator* cmp = BytewiseComparator());
   WriteBatchWithIndex(const WriteBatchWithIndex&) = delete;
   WriteBatchWithIndex& operator=(const WriteBatchWithIndex&) = delete;
@@ -92,18 +97,20 @@ class WriteBatchWithIndex {
   // iterator !Valid(). Initially not Valid(): call a Seek method.
   // The caller deletes the iterator (before the DB base came from, but it
   // may outlive this WriteBatchWithIndex).
+  // Cost: sorts and indexes the updates added since the previous iterator
+  // was created (O(k log k) for k of them).
   Iterator* NewIteratorWithBase(Iterator* base, const ReadOptions& options);
 
   // Marks the current end of the batch. Save points nest.
   void SetSavePoint();
   // Drops the updates added since the newest save point (from the batch and
-  // the index) and that save point. NotFound if there is none. Costs a
-  // rebuild of the index when updates are dropped.
+  // the indexes) and that save point. NotFound if there is none. O(Count())
+  // when updates are dropped; O(1) when none were added since the save point.
   Status RollbackToSavePoint();
   // Forgets the newest save point, keeping its updates. NotFound if none.
   Status PopSavePoint();
 
-  // Removes every update and every save point.
+  // Removes every update and every save point. Iterators keep their view.
   void Clear();
   // Number of updates.
   uint32_t Count() const;
@@ -112,20 +119,12 @@ class WriteBatchWithIndex {
 
   // The batch DB::Write commits. Do not modify it directly: the index would
   // no longer match it.
-  WriteBatch* GetWriteBatch() { return &batch_; }
-  const WriteBatch* GetWriteBatch() const { return &batch_; }
+  WriteBatch* GetWriteBatch();
+  const WriteBatch* GetWriteBatch() const;
 
  private:
-  // Creates the index on first use (so an empty batch allocates nothing).
-  void EnsureIndex();
-  // Drops the current index (iterators keep theirs) and indexes the batch anew.
-  void RebuildIndex();
-
-  const Comparator* const ucmp_;
-  WriteBatch batch_;
-  // Index of the batch: update i (1-based, in batch order) at sequence i.
-  // Null until the first update. Reference-counted: iterators hold a Ref.
-  MemTable* index_ = nullptr;
+  struct Rep;  // the batch and its indexes: see write_batch_with_index.cc
+  std::unique_ptr<Rep> rep_;
 };
 
 }  // namespace strata
