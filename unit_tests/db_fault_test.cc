@@ -15,14 +15,12 @@
 // STRATA_FAULT_ITERS multiplies the crash loops (default 1: a few seconds).
 // Randomized tests print their seed; STRATA_SEED fixes it.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -34,6 +32,7 @@
 #include "strata/db.h"
 #include "strata/write_batch.h"
 #include "unit_tests/fault_injection_env.h"
+#include "unit_tests/fault_test_util.h"
 #include "unit_tests/test_util.h"
 #include "util/random.h"
 #include "util/thread_pool.h"
@@ -41,38 +40,10 @@
 namespace strata {
 namespace {
 
-using Map = std::map<std::string, std::string>;
-
-// A fresh directory for one test, removed by the destructor: under
-// $TEST_TMPDIR if set, else on /dev/shm when it is there. These tests sync
-// a lot and durability is simulated by FaultInjectionEnv, so a RAM file
-// system keeps them fast without weakening them.
-class ScratchDir {
- public:
-  explicit ScratchDir(const std::string& name) {
-    std::string base = "/tmp";
-    if (const char* t = getenv("TEST_TMPDIR")) {
-      base = t;
-    } else if (access("/dev/shm", W_OK) == 0) {
-      base = "/dev/shm";
-    }
-    path_ = base + "/strata-fault-" + std::to_string(getpid()) + "-" + name + "-" +
-            std::to_string(counter_++);
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  ~ScratchDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  static inline int counter_ = 0;
-  std::string path_;
-};
+using fault_test::Diff;
+using fault_test::Map;
+using fault_test::ReadAll;
+using fault_test::ScratchDir;
 
 int FaultIters() {
   const char* s = getenv("STRATA_FAULT_ITERS");
@@ -134,57 +105,6 @@ std::string Value(int batch, int op, size_t size) {
   std::string v = "v" + std::to_string(batch) + "." + std::to_string(op) + ".";
   while (v.size() < size) v.push_back(static_cast<char>('a' + (v.size() + batch) % 26));
   return v;
-}
-
-// Reads the whole store forward and backward; the two must agree, and Get
-// must agree with the scan for every key. Returns the first problem, or "".
-std::string ReadAll(DB* db, Map* out) {
-  out->clear();
-  std::unique_ptr<Iterator> it(db->NewIterator(ReadOptions()));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    (*out)[it->key().ToString()] = it->value().ToString();
-  }
-  if (!it->status().ok()) return "forward scan: " + it->status().ToString();
-  size_t n = 0;
-  auto expect = out->rbegin();
-  for (it->SeekToLast(); it->Valid(); it->Prev(), ++expect, ++n) {
-    if (expect == out->rend() || it->key() != Slice(expect->first) ||
-        it->value() != Slice(expect->second)) {
-      return "reverse scan disagrees at " + it->key().ToString();
-    }
-  }
-  if (!it->status().ok()) return "reverse scan: " + it->status().ToString();
-  if (n != out->size())
-    return "reverse scan saw " + std::to_string(n) + " keys, forward scan " +
-           std::to_string(out->size());
-  for (const auto& [k, v] : *out) {
-    std::string got;
-    Status s = db->Get(ReadOptions(), k, &got);
-    if (!s.ok()) return "Get(" + k + "): " + s.ToString();
-    if (got != v) return "Get(" + k + ") disagrees with the scan";
-  }
-  return "";
-}
-
-// "" if a and b hold the same keys and values, else the first difference.
-std::string Diff(const Map& expected, const Map& actual) {
-  auto e = expected.begin();
-  auto a = actual.begin();
-  while (e != expected.end() || a != actual.end()) {
-    if (a == actual.end() || (e != expected.end() && e->first < a->first)) {
-      return "missing " + e->first + "=" + e->second.substr(0, 24);
-    }
-    if (e == expected.end() || a->first < e->first) {
-      return "unexpected " + a->first + "=" + a->second.substr(0, 24);
-    }
-    if (e->second != a->second) {
-      return "wrong value for " + e->first + ": " + a->second.substr(0, 24) + ", expected " +
-             e->second.substr(0, 24);
-    }
-    ++e;
-    ++a;
-  }
-  return "";
 }
 
 // Occupies `count` threads of the process-wide pool with tasks of the given
