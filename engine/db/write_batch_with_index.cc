@@ -39,8 +39,8 @@ namespace strata {
 
 namespace {
 
-// Arena block of the index: small enough that a one-row transaction is
-// cheap, large enough that a million-row one takes few blocks per MiB.
+// Arena block of the ordered index (which exists only once an iterator or a
+// DeleteRange needed it): a million-update batch takes about 2000 blocks.
 constexpr size_t kIndexArenaBlockSize = 64 * 1024;
 
 // The delta side: the batch as of sequence snap, one position per user key
