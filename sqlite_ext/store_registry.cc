@@ -133,6 +133,8 @@ void StoreRegistry::Release(Store* store) {
     std::error_code ec;
     fs::remove(store->path + "/" + kSchemaFileName, ec);
     fs::remove(store->path, ec);
+    // A temporary store lives in a private directory made for it.
+    if (store->temporary) fs::remove(fs::path(store->path).parent_path(), ec);
   }
   delete store;
 }

@@ -40,7 +40,9 @@ void UnregisterTable(StrataVtab* vt) {
   if (it != Tables()->end() && it->second == vt) Tables()->erase(it);
 }
 
-constexpr size_t kMaxRowBytes = kMaxValueSize;  // 64 MiB of column values
+// SQL-level limits (SPEC §2), on the values themselves, before encoding.
+constexpr size_t kMaxKeyBytes = 1 << 20;      // the key columns' values: 1 MiB
+constexpr size_t kMaxRowBytes = 64ull << 20;  // all the columns' values: 64 MiB
 
 int KeyError(StrataVtab* vt, int code, const std::string& message) {
   SetVtabError(&vt->base, message);
@@ -336,15 +338,20 @@ int BuildRow(StrataVtab* vt, int argc, sqlite3_value** argv, bool is_insert,
                       "NOT NULL constraint failed: " + vt->table + "." + columns[i].name);
     }
   }
-  if (vt->key_buf.size() > kMaxKeySize) {
+  size_t key_bytes = 8;  // a rowid
+  if (schema.kind() != KeyKind::kRowid) {
+    key_bytes = 0;
+    for (int k : schema.key_columns()) key_bytes += ValueSize(vt->values[k]);
+  }
+  if (key_bytes > kMaxKeyBytes) {
     return KeyError(vt, SQLITE_TOOBIG,
-                    "strata: key of " + std::to_string(vt->key_buf.size()) +
-                        " bytes exceeds the limit of " + std::to_string(kMaxKeySize) + " bytes");
+                    "strata: key of " + std::to_string(key_bytes) + " bytes exceeds the limit of " +
+                        std::to_string(kMaxKeyBytes) + " bytes; nothing was written");
   }
   if (row_bytes > kMaxRowBytes) {
     return KeyError(vt, SQLITE_TOOBIG,
                     "strata: row of " + std::to_string(row_bytes) + " bytes exceeds the limit of " +
-                        std::to_string(kMaxRowBytes) + " bytes");
+                        std::to_string(kMaxRowBytes) + " bytes; nothing was written");
   }
   // The row: the non-key columns.
   const auto& value_cols = schema.value_columns();

@@ -1,6 +1,6 @@
 // Regression tests for engine bugs found while writing docs/ (see the docs
 // engineer's report). Each test states the behaviour the code should have;
-// those still failing are DISABLED_ until the owner of the code fixes them.
+// those still failing are  until the owner of the code fixes them.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -69,7 +69,7 @@ class FailSyncDirEnv final : public Env {
 // failure path removes the new manifest although CURRENT already names it,
 // so the next open finds "the manifest named by CURRENT is missing" and the
 // store, whose data is all intact, no longer opens.
-TEST(DocsFindingsTest, DISABLED_FailedDirectorySyncAfterCurrentSwitchKeepsStoreOpenable) {
+TEST(DocsFindingsTest, FailedDirectorySyncAfterCurrentSwitchKeepsStoreOpenable) {
   test::ScratchDir dir("docs-findings");
   const std::string name = dir.Sub("store");
   FailSyncDirEnv env;
@@ -102,7 +102,7 @@ TEST(DocsFindingsTest, DISABLED_FailedDirectorySyncAfterCurrentSwitchKeepsStoreO
 // same block is classified as a torn tail, and the two acknowledged records
 // after it are dropped without an error (only wal_tails_dropped counts it).
 // The open should fail with Corruption (paranoid_checks is on by default).
-TEST(DocsFindingsTest, DISABLED_DamagedWalRecordFollowedByIntactOnesInSameBlockIsCorruption) {
+TEST(DocsFindingsTest, DamagedWalRecordFollowedByIntactOnesInSameBlockIsCorruption) {
   test::ScratchDir dir("docs-findings");
   const std::string name = dir.Sub("store");
   std::string wal;

@@ -7,6 +7,7 @@
 #include "db/write_batch_internal.h"
 #include "table/merging_iterator.h"
 #include "util/thread_pool.h"
+#include "util/timer.h"
 
 namespace strata {
 
@@ -217,7 +218,6 @@ Status DBImpl::SyncLogs(std::unique_lock<std::mutex>& lock) {
   sync_cv_.notify_all();
   if (s.ok()) {
     stats_.wal_syncs++;
-    last_sync_micros_ = env_->NowMicros();
     // Drop the synced old logs (new ones may have been added meanwhile).
     for (auto& l : logs) {
       auto it = std::find(logs_to_sync_.begin(), logs_to_sync_.end(), l);
@@ -230,21 +230,35 @@ Status DBImpl::SyncLogs(std::unique_lock<std::mutex>& lock) {
   return s;
 }
 
+// With sync = normal the WAL is made durable in the background: within
+// wal_background_sync_ms of any write (a timer, so an idle store is synced
+// too), and right away at a memtable switch. REQUIRES: mutex_ held.
 void DBImpl::MaybeScheduleBackgroundSync() {
-  if (options_.wal_background_sync_ms <= 0 || bg_sync_scheduled_ || shutting_down_.load()) return;
-  const uint64_t now = env_->NowMicros();
-  if (now - last_sync_micros_ < static_cast<uint64_t>(options_.wal_background_sync_ms) * 1000) {
+  if (options_.wal_background_sync_ms <= 0 || sync_timer_id_ != 0 || shutting_down_.load()) {
     return;
   }
-  bg_sync_scheduled_ = true;
-  last_sync_micros_ = now;  // the next one is due an interval from now
+  sync_timer_id_ = Timer::Default()->ScheduleAfter(
+      static_cast<uint64_t>(options_.wal_background_sync_ms) * 1000, [this] { OnSyncTimer(); });
+}
+
+// REQUIRES: mutex_ held.
+void DBImpl::ScheduleBackgroundSyncNow() {
+  if (options_.wal_background_sync_ms <= 0 || shutting_down_.load()) return;
+  bg_syncs_++;
   ThreadPool::Default()->Schedule([this] { BackgroundSync(); }, ThreadPool::Priority::kHigh);
+}
+
+void DBImpl::OnSyncTimer() {
+  std::lock_guard<std::mutex> l(mutex_);
+  sync_timer_id_ = 0;
+  ScheduleBackgroundSyncNow();
+  bg_cv_.notify_all();
 }
 
 void DBImpl::BackgroundSync() {
   std::unique_lock<std::mutex> lock(mutex_);
-  if (bg_error_.ok()) SyncLogs(lock);
-  bg_sync_scheduled_ = false;
+  if (bg_error_.ok() && !closed_) SyncLogs(lock);
+  bg_syncs_--;
   bg_cv_.notify_all();
 }
 
@@ -286,6 +300,7 @@ Status DBImpl::MakeRoomForWrite(std::unique_lock<std::mutex>& lock, bool force) 
       mem_ = NewMemTable();
       mem_->Ref();
       force = false;
+      ScheduleBackgroundSyncNow();  // the switched WAL becomes durable now
       MaybeScheduleWork();
     }
   }

@@ -108,6 +108,8 @@ class DBImpl final : public DB {
   WriteBatch* BuildBatchGroup(Writer** last_writer);
   Status SyncLogs(std::unique_lock<std::mutex>& lock);
   void MaybeScheduleBackgroundSync();
+  void ScheduleBackgroundSyncNow();
+  void OnSyncTimer();
   void BackgroundSync();
 
   // Reading.
@@ -170,8 +172,8 @@ class DBImpl final : public DB {
 
   int bg_flush_scheduled_ = 0;
   int bg_compaction_scheduled_ = 0;
-  bool bg_sync_scheduled_ = false;
-  uint64_t last_sync_micros_ = 0;
+  uint64_t sync_timer_id_ = 0;  // a pending Timer callback, or 0
+  int bg_syncs_ = 0;             // BackgroundSync tasks scheduled or running
   Status bg_error_;
 
   struct ManualCompaction {

@@ -183,7 +183,7 @@ bool DBImpl::GetProperty(const Slice& property, std::string* value) {
     }
     *value = std::to_string(n);
   } else if (in == "read-only") {
-    *value = read_only_ ? "1" : "0";
+    value->assign(1, read_only_ ? '1' : '0');
   } else if (in == "background-error") {
     *value = bg_error_.ok() ? "" : bg_error_.ToString();
   } else if (in.starts_with("num-files-at-level")) {

@@ -8,6 +8,7 @@
 #include "db/wal_reader.h"
 #include "db/write_batch_internal.h"
 #include "util/thread_pool.h"
+#include "util/timer.h"
 
 namespace strata {
 
@@ -153,7 +154,6 @@ Status DBImpl::Open() {
   s = versions_->LogAndApply(&edit, &mutex_);
   pending_outputs_.clear();  // recovery's flushes are applied (or abandoned)
   if (!s.ok()) return s;
-  last_sync_micros_ = env_->NowMicros();
   DeleteObsoleteFiles();
   MaybeScheduleWork();
   return Status::OK();
@@ -384,8 +384,10 @@ Status DBImpl::Close() {
   if (closed_) return Status::OK();
   shutting_down_.store(true);
   if (manual_compaction_ != nullptr) bg_cv_.notify_all();
+  if (sync_timer_id_ != 0 && Timer::Default()->Cancel(sync_timer_id_)) sync_timer_id_ = 0;
   bg_cv_.wait(lock, [this] {
-    return bg_flush_scheduled_ == 0 && bg_compaction_scheduled_ == 0 && !bg_sync_scheduled_;
+    return bg_flush_scheduled_ == 0 && bg_compaction_scheduled_ == 0 && bg_syncs_ == 0 &&
+           sync_timer_id_ == 0;
   });
   Status s;
   if (!read_only_ && log_ != nullptr) {

@@ -534,7 +534,13 @@ Status VersionSet::LogAndApply(VersionEdit* edit, std::mutex* mu) {
   }
   if (s.ok()) s = descriptor_log_->AddRecord(record);
   if (s.ok()) s = descriptor_log_->Sync();
-  if (s.ok() && new_manifest_number != 0) s = SetCurrentFile(env_, dbname_, new_manifest_number);
+  bool current_may_name_it = false;
+  if (s.ok() && new_manifest_number != 0) {
+    s = SetCurrentFile(env_, dbname_, new_manifest_number);
+    // If the rename happened but the directory sync failed, CURRENT may
+    // already name the new manifest (now or after a crash): keep it.
+    current_may_name_it = !s.ok();
+  }
   lock.lock();
 
   if (s.ok()) {
@@ -547,7 +553,7 @@ Status VersionSet::LogAndApply(VersionEdit* edit, std::mutex* mu) {
     // (a full snapshot) on the next edit rather than append after it.
     if (descriptor_log_ != nullptr) descriptor_log_->Close();
     descriptor_log_.reset();
-    if (new_manifest_number != 0) env_->RemoveFile(new_manifest_name);
+    if (new_manifest_number != 0 && !current_may_name_it) env_->RemoveFile(new_manifest_name);
   }
   manifest_writer_busy_ = false;
   manifest_cv_.notify_all();

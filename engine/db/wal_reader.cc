@@ -118,11 +118,36 @@ bool Reader::IntactFragmentAfter(uint64_t block_start) {
   }
 }
 
+// True if an intact fragment starts anywhere in block[from, end): after a
+// damaged header the next fragment's position is unknown, so every offset
+// is tried; a false match needs a 32-bit checksum collision.
+static bool IntactFragmentInBlock(const char* block, size_t from, size_t end) {
+  for (size_t pos = from; pos + kHeaderSize <= end; pos++) {
+    const char* h = block + pos;
+    const uint32_t length =
+        static_cast<uint8_t>(h[4]) | (static_cast<uint32_t>(static_cast<uint8_t>(h[5])) << 8);
+    const uint8_t type = static_cast<uint8_t>(h[6]);
+    if (type == kZeroType || type > kMaxRecordType || pos + kHeaderSize + length > end) continue;
+    if (static_cast<uint32_t>(Hash64(h + kHeaderSize, length, ChecksumSeed(length, type))) ==
+        DecodeFixed32(h)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 void Reader::StopAtBadFragment(uint64_t offset, const char* reason) {
   if (stop_ != Stop::kNone) return;
   const uint64_t block_start = offset - (offset % kBlockSize);
   std::string where = fname_ + ": " + reason + " at offset " + std::to_string(offset);
-  if (IntactFragmentAfter(block_start + kBlockSize)) {
+  // The rest of this block (still in the buffer), then the later blocks.
+  const uint64_t buffer_start = buffer_end_offset_ - buffer_.size();
+  bool intact_in_block = false;
+  if (offset >= buffer_start && offset < buffer_end_offset_) {
+    const size_t from = static_cast<size_t>(offset - buffer_start) + 1;
+    intact_in_block = IntactFragmentInBlock(buffer_.data(), from, buffer_.size());
+  }
+  if (intact_in_block || IntactFragmentAfter(block_start + kBlockSize)) {
     stop_ = Stop::kCorruption;
     status_ = Status::Corruption(where, "intact records follow the damaged one");
   } else {

@@ -29,9 +29,10 @@ namespace strata {
 // The library's version, "MAJOR.MINOR.PATCH".
 const char* LibraryVersion();
 
-// Largest key and value the engine accepts, in bytes.
-constexpr size_t kMaxKeySize = 1 << 20;           // 1 MiB
-constexpr size_t kMaxValueSize = 64ull << 20;     // 64 MiB
+// Largest key and value the engine accepts, in bytes. (The SQL layer
+// enforces its own, smaller limits on the values it encodes into them.)
+constexpr size_t kMaxKeySize = 4 << 20;        // 4 MiB
+constexpr size_t kMaxValueSize = 128ull << 20;  // 128 MiB
 
 // An immutable view of the store at one point in time. Obtain from
 // DB::GetSnapshot; give back with DB::ReleaseSnapshot.
