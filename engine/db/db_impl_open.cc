@@ -120,11 +120,17 @@ Status DBImpl::Open() {
     }
     // A directory with engine files but no CURRENT lost its CURRENT file:
     // refuse rather than start empty over existing data.
+    // The one exception: a crash while the store was being created leaves
+    // the first manifest (number 1) and nothing else; nothing was written.
     std::vector<std::string> children;
     env_->GetChildren(dbname_, &children);
     for (const std::string& child : children) {
       uint64_t number;
       FileType type;
+      if (ParseFileName(child, &number, &type) && type == FileType::kManifestFile &&
+          number == 1) {
+        continue;
+      }
       if (ParseFileName(child, &number, &type) &&
           (type == FileType::kManifestFile || type == FileType::kTableFile ||
            type == FileType::kWalFile)) {
@@ -192,6 +198,13 @@ Status DBImpl::OpenNewLog() {
   Status s = env_->NewWritableFile(WalFileName(dbname_, number), wopts, &file);
   if (!s.ok()) {
     versions_->ReuseFileNumber(number);
+    return s;
+  }
+  // Synced writes to this WAL count on its directory entry surviving.
+  s = env_->SyncDir(dbname_);
+  if (!s.ok()) {
+    file->Close();
+    env_->RemoveFile(WalFileName(dbname_, number));
     return s;
   }
   log_ = std::make_shared<wal::Writer>(std::move(file));

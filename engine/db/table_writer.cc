@@ -79,6 +79,8 @@ Status TableFileWriter::Finish(FileMetaData* meta) {
   if (s.ok()) s = file_->Sync();
   if (s.ok()) s = file_->Close();
   file_.reset();
+  // ... and so is its directory entry, before any manifest names it.
+  if (s.ok()) s = env_->SyncDir(fname_.substr(0, fname_.rfind('/')));
   if (!s.ok()) {
     env_->RemoveFile(fname_);
     return s;
