@@ -14,7 +14,9 @@
 // `full` every acknowledged commit survives a process kill; at `off` the
 // WAL may buffer in the process, so only a prefix of the committed
 // transactions is promised (the count of lost acknowledged commits is
-// reported). Every level: no partial transaction, nothing that was not
+// reported; as implemented, `off` appends the WAL through an mmap window
+// like the other levels, so a process kill has lost none). Every level: no
+// partial transaction, nothing that was not
 // written, every reopen succeeds, strata_verify() passes, and the last
 // checkpoint taken by the child holds the committed state of its moment.
 //
