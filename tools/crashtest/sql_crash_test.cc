@@ -16,9 +16,9 @@
 // transactions is promised (the count of lost acknowledged commits is
 // reported; as implemented, `off` appends the WAL through an mmap window
 // like the other levels, so a process kill has lost none). Every level: no
-// partial transaction, nothing that was not
-// written, every reopen succeeds, strata_verify() passes, and the last
-// checkpoint taken by the child holds the committed state of its moment.
+// partial transaction, nothing that was not written, every reopen
+// succeeds, strata_verify() passes, and the last checkpoint taken by the
+// child holds the committed state of its moment.
 //
 // The child's workload (table t(k INTEGER PRIMARY KEY, born, txn, v) with
 // memtable_size = '64KiB', so flushes and compactions run all the time):
