@@ -116,9 +116,11 @@ $(EXT_LIB): $(EXT_OBJS)
 	ar rcs $@ $^
 
 # The extension carries the engine inside it; only sqlite3_strata_init is exported.
+# -z nodelete: the engine's background threads outlive any one connection, so
+# the library must stay mapped after SQLite closes the last one that loaded it.
 $(SO): $(EXT_OBJS) $(LIB)
 	$(CXX) -shared -o $@ $(EXT_OBJS) $(LIB) $(LDFLAGS) -Wl,--exclude-libs,ALL \
-	  -Wl,--version-script=sqlite_ext/exports.map
+	  -Wl,--version-script=sqlite_ext/exports.map -Wl,-z,nodelete
 
 $(UNIT_BIN): $(UNIT_OBJS) $(EXT_LIB) $(LIB) $(SO)
 	$(CXX) -o $@ $(UNIT_OBJS) $(EXT_LIB) $(LIB) $(LDFLAGS) -lgtest -lgtest_main -lsqlite3

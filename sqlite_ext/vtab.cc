@@ -433,7 +433,8 @@ int Begin(sqlite3_vtab* vtab) {
 int Sync(sqlite3_vtab* vtab) {
   auto* vt = reinterpret_cast<StrataVtab*>(vtab);
   if (vt->txn == nullptr || vt->txn_written || vt->txn->Count() == 0) return SQLITE_OK;
-  Status s = vt->store->db->Write(vt->store->write_options, vt->txn->GetWriteBatch());
+  // A large transaction into an empty key range becomes a bulk load.
+  Status s = vt->store->db->Write(vt->store->write_options, vt->txn.get());
   if (!s.ok()) return VtabError(vtab, s, "commit failed, the transaction was not written");
   vt->txn_written = true;
   return SQLITE_OK;

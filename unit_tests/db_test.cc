@@ -11,6 +11,7 @@
 #include <fstream>
 #include <map>
 
+#include "strata/write_batch_with_index.h"
 #include "unit_tests/test_util.h"
 
 namespace strata {
@@ -536,6 +537,63 @@ TEST_F(DBTest, StatsReportWriteAmplification) {
   EXPECT_GT(std::stoull(Stat("bytes_written_flush")), 0u);
   EXPECT_GT(std::stod(Stat("write_amplification")), 0.5);
   EXPECT_GT(std::stoull(Stat("flushes")), 0u);
+}
+
+TEST_F(DBTest, BulkLoadIntoEmptyRangeSkipsWalAndMemtable) {
+  Reopen();
+  ASSERT_TRUE(Put("a-before", "1").ok());
+  WriteBatchWithIndex batch;
+  Random rnd(3);
+  std::map<std::string, std::string> model;
+  for (int i = 0; i < 20000; i++) {
+    char key[32];
+    snprintf(key, sizeof(key), "m%08d", static_cast<int>(rnd.Uniform(1000000)));
+    std::string v = test::RandomString(&rnd, 100);
+    batch.Put(key, v);
+    model[key] = v;
+    if (i % 1000 == 0) {
+      batch.Delete(key);  // the newest update wins, and deleting nothing is a no-op
+      model.erase(key);
+    }
+  }
+  ASSERT_TRUE(db_->Write(WriteOptions(), &batch).ok());
+  EXPECT_EQ("1", Stat("bulk_loads"));
+  EXPECT_EQ("1", Get("a-before"));
+  // Writes after the load continue the WAL's sequence numbers.
+  ASSERT_TRUE(Put("z-after", "2").ok());
+  ASSERT_TRUE(Put(model.begin()->first, "overwritten").ok());
+  model.begin()->second = "overwritten";
+  for (int pass = 0; pass < 2; pass++) {
+    std::unique_ptr<Iterator> it(db_->NewIterator(ReadOptions()));
+    it->Seek("m");
+    for (const auto& [k, v] : model) {
+      ASSERT_TRUE(it->Valid());
+      ASSERT_EQ(k, it->key().ToString());
+      ASSERT_EQ(v, it->value().ToString());
+      it->Next();
+    }
+    ASSERT_TRUE(it->Valid());
+    EXPECT_EQ("z-after", it->key().ToString());
+    it.reset();
+    Reopen();
+  }
+  EXPECT_EQ("2", Get("z-after"));
+}
+
+TEST_F(DBTest, BatchOverlappingDataIsAnOrdinaryWrite) {
+  Reopen();
+  ASSERT_TRUE(Put("m00500000", "existing").ok());
+  WriteBatchWithIndex batch;
+  for (int i = 0; i < 20000; i++) {
+    char key[32];
+    snprintf(key, sizeof(key), "m%08d", i * 50);
+    batch.Put(key, std::string(100, 'v'));
+  }
+  ASSERT_TRUE(db_->Write(WriteOptions(), &batch).ok());
+  EXPECT_EQ("0", Stat("bulk_loads"));
+  EXPECT_EQ(std::string(100, 'v'), Get("m00500000"));
+  Reopen();
+  EXPECT_EQ(std::string(100, 'v'), Get("m00999950"));
 }
 
 }  // namespace strata

@@ -11,15 +11,6 @@
 
 namespace strata {
 
-struct DBImpl::Writer {
-  Writer(WriteBatch* b, bool s) : batch(b), sync(s) {}
-  Status status;
-  WriteBatch* batch;
-  bool sync;
-  bool done = false;
-  std::condition_variable cv;
-};
-
 class DBImpl::SnapshotImpl final : public Snapshot {
  public:
   explicit SnapshotImpl(SequenceNumber s) : sequence(s) {}
@@ -133,8 +124,12 @@ Status DBImpl::Write(const WriteOptions& options, WriteBatch* updates) {
     // Only the leader touches the WAL writer and the memtable's write side,
     // so both are safe without the mutex.
     lock.unlock();
-    s = log->AddRecord(WriteBatchInternal::Contents(group));
-    if (s.ok()) s = WriteBatchInternal::InsertInto(group, mem);
+    // An empty batch (a sync request) takes no sequence number and so
+    // must leave no record: replay checks sequences are contiguous.
+    if (WriteBatchInternal::Count(group) > 0) {
+      s = log->AddRecord(WriteBatchInternal::Contents(group));
+      if (s.ok()) s = WriteBatchInternal::InsertInto(group, mem);
+    }
     lock.lock();
     if (s.ok()) {
       stats_.user_bytes_written += bytes - WriteBatchInternal::kHeader;

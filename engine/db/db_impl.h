@@ -32,6 +32,7 @@
 #include "db/table_cache.h"
 #include "db/version_set.h"
 #include "db/wal_writer.h"
+#include "db/write_batch_with_index_internal.h"
 #include "strata/db.h"
 #include "table/filter_policy.h"
 #include "table/table_options.h"
@@ -49,6 +50,7 @@ class DBImpl final : public DB {
   Status Delete(const WriteOptions&, const Slice& key) override;
   Status DeleteRange(const WriteOptions&, const Slice& begin, const Slice& end) override;
   Status Write(const WriteOptions& options, WriteBatch* updates) override;
+  Status Write(const WriteOptions& options, WriteBatchWithIndex* batch) override;
   Status Get(const ReadOptions& options, const Slice& key, std::string* value) override;
   std::vector<Status> MultiGet(const ReadOptions& options, const std::vector<Slice>& keys,
                                std::vector<std::string>* values) override;
@@ -68,7 +70,15 @@ class DBImpl final : public DB {
   Status Open();
 
  private:
-  struct Writer;
+  // A writer waiting in writers_ (the front one leads).
+  struct Writer {
+    Writer(WriteBatch* b, bool s) : batch(b), sync(s) {}
+    Status status;
+    WriteBatch* batch;  // null: a memtable switch or a bulk load
+    bool sync;
+    bool done = false;
+    std::condition_variable cv;
+  };
   struct ImmutableMemTable {
     MemTable* mem;
     uint64_t log_number;  // the WAL holding its writes
@@ -91,6 +101,8 @@ class DBImpl final : public DB {
     uint64_t stops = 0;
     uint64_t wal_syncs = 0;
     uint64_t wal_tail_dropped = 0;
+    uint64_t bulk_loads = 0;
+    uint64_t bytes_written_bulk_load = 0;
   };
 
   // Opening.
@@ -111,6 +123,10 @@ class DBImpl final : public DB {
   void ScheduleBackgroundSyncNow();
   void OnSyncTimer();
   void BackgroundSync();
+
+  // Bulk loads (db_impl_ingest.cc).
+  Status IngestSorted(const std::vector<IndexedUpdate>& updates, bool* ingested);
+  bool RangeIsEmpty(const Slice& smallest, const Slice& largest);
 
   // Reading.
   ReadState* AcquireReadState(SequenceNumber* sequence, const ReadOptions& options);

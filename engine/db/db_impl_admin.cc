@@ -93,8 +93,12 @@ std::string DBImpl::StatsJson() {
   const double user = static_cast<double>(std::max<uint64_t>(1, stats_.user_bytes_written));
   // Table bytes written per byte the user wrote (the WAL excluded, as
   // RocksDB and LevelDB report it).
+  j.Add("bulk_loads", stats_.bulk_loads);
+  j.Add("bytes_written_bulk_load", stats_.bytes_written_bulk_load);
   j.Add("write_amplification",
-        static_cast<double>(stats_.bytes_written_flush + stats_.bytes_written_compaction) / user);
+        static_cast<double>(stats_.bytes_written_flush + stats_.bytes_written_compaction +
+                            stats_.bytes_written_bulk_load) /
+            user);
   j.Add("stall_micros", stats_.stall_micros);
   j.Add("slowdowns", stats_.slowdowns);
   j.Add("stops", stats_.stops);

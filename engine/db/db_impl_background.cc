@@ -194,7 +194,7 @@ Status DBImpl::Flush(const FlushOptions& options) {
   Status s = CheckWritable();
   if (!s.ok()) return s;
   // A null batch makes the writer switch the memtable.
-  s = Write(WriteOptions(), nullptr);
+  s = Write(WriteOptions(), static_cast<WriteBatch*>(nullptr));
   if (!s.ok() || !options.wait) return s;
   std::unique_lock<std::mutex> lock(mutex_);
   while (!imm_.empty() && bg_error_.ok() && !shutting_down_.load()) bg_cv_.wait(lock);

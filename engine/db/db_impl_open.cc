@@ -282,9 +282,14 @@ Status DBImpl::ReplayLog(uint64_t log_number, SequenceNumber* replayed, MemTable
                                            " to " + std::to_string(first) +
                                            ": acknowledged writes are missing");
     }
-    if (count == 0) continue;
-    const SequenceNumber last = first + count - 1;
+    // A record of no updates marks a sequence number consumed elsewhere
+    // (by a bulk load straight into table files).
+    const SequenceNumber last = count == 0 ? first : first + count - 1;
     *replayed = last;
+    if (count == 0) {
+      if (last > versions_->LastSequence()) versions_->SetLastSequence(last);
+      continue;
+    }
     if (*mem == nullptr) {
       *mem = NewMemTable();
       (*mem)->Ref();

@@ -677,6 +677,11 @@ Status VersionSet::Recover() {
     delete v;
     return s;
   }
+  // A bulk load's files may carry a sequence number newer than the last
+  // one the manifest recorded.
+  for (const auto& level : v->files_) {
+    for (const FileMetaData* f : level) last_sequence = std::max(last_sequence, f->largest_seq);
+  }
   Finalize(v);
   AppendVersion(v);
   manifest_file_number_ = manifest_number;

@@ -32,6 +32,7 @@
 #include "db/memtable.h"
 #include "db/range_tombstone.h"
 #include "db/write_batch_internal.h"
+#include "db/write_batch_with_index_internal.h"
 #include "util/coding.h"
 #include "util/hash.h"
 
@@ -686,5 +687,29 @@ size_t WriteBatchWithIndex::ApproximateSize() const { return rep_->batch.Approxi
 WriteBatch* WriteBatchWithIndex::GetWriteBatch() { return &rep_->batch; }
 
 const WriteBatch* WriteBatchWithIndex::GetWriteBatch() const { return &rep_->batch; }
+
+}  // namespace strata
+
+namespace strata {
+
+bool WriteBatchWithIndexInternal::SortedNewestUpdates(const WriteBatchWithIndex* b,
+                                                      std::vector<IndexedUpdate>* out) {
+  const WriteBatchWithIndex::Rep* rep = b->rep_.get();
+  out->clear();
+  out->reserve(rep->used);
+  Slice input = WriteBatchInternal::Contents(&rep->batch);
+  input.remove_prefix(WriteBatchInternal::kHeader);
+  BatchOp op;
+  for (uint32_t seq = 1; ParseOp(&input, &op); seq++) {
+    if (op.type == kTypeRangeDeletion) return false;
+    const WriteBatchWithIndex::Rep::Slot* s = rep->Lookup(op.key);
+    if (s != nullptr && s->seq == seq) out->push_back(IndexedUpdate{op.key, op.value, op.type});
+  }
+  const Comparator* ucmp = rep->icmp.user_comparator();
+  std::sort(out->begin(), out->end(), [ucmp](const IndexedUpdate& a, const IndexedUpdate& c) {
+    return ucmp->Compare(a.key, c.key) < 0;
+  });
+  return true;
+}
 
 }  // namespace strata

@@ -34,6 +34,8 @@ const char* LibraryVersion();
 constexpr size_t kMaxKeySize = 4 << 20;        // 4 MiB
 constexpr size_t kMaxValueSize = 128ull << 20;  // 128 MiB
 
+class WriteBatchWithIndex;
+
 // An immutable view of the store at one point in time. Obtain from
 // DB::GetSnapshot; give back with DB::ReleaseSnapshot.
 class Snapshot {
@@ -63,6 +65,13 @@ class DB {
   virtual Status DeleteRange(const WriteOptions& options, const Slice& begin, const Slice& end) = 0;
   // Applies the batch atomically. The batch is not modified.
   virtual Status Write(const WriteOptions& options, WriteBatch* updates) = 0;
+  // Applies a transaction's indexed batch atomically, as Write() does. A
+  // large batch (at least 1 MiB and a quarter of write_buffer_size) without
+  // DeleteRange whose keys fall in a key range the store holds nothing in
+  // is a bulk load: it goes straight into table files at the bottom level,
+  // skipping the WAL and the memtable, and is durable (at any sync level)
+  // when this returns. The batch is not modified.
+  virtual Status Write(const WriteOptions& options, WriteBatchWithIndex* batch) = 0;
 
   // The value stored for key in *value; NotFound (not an error) if absent.
   virtual Status Get(const ReadOptions& options, const Slice& key, std::string* value) = 0;

@@ -123,6 +123,7 @@ class WriteBatchWithIndex {
   const WriteBatch* GetWriteBatch() const;
 
  private:
+  friend class WriteBatchWithIndexInternal;
   struct Rep;  // the batch and its indexes: see write_batch_with_index.cc
   std::unique_ptr<Rep> rep_;
 };
