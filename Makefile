@@ -57,7 +57,7 @@ BENCH_PKGS := librocksdb-dev libleveldb-dev libbenchmark-dev
 BENCH_FILES := /usr/include/rocksdb/db.h /usr/include/leveldb/db.h /usr/include/benchmark/benchmark.h
 
 .PHONY: all deps bench-deps check-deps check-bench-deps unit sqltest test demo bench asan tsan \
-        fuzz crashtest format lint clean install
+        fuzz crashtest difftest format lint clean install
 
 all: $(SO) $(LIB)
 
@@ -132,11 +132,33 @@ unit: $(UNIT_BIN)
 sqltest: $(SO)
 	bash sql_tests/run.sh $(SO)
 
-test: $(UNIT_BIN) $(SO)
+# Crash tests: children killed with SIGKILL at random moments, then checked
+# (tools/crashtest/). `make test` runs a short round of each.
+CRASH_ITERATIONS ?= 400
+$(BUILD)/sql_crash_test: tools/crashtest/sql_crash_test.cc | check-deps
+	$(CXX) -std=c++20 -O2 -g -Wall -Wextra -pthread $(SANFLAGS) -o $@ $< -lsqlite3 $(LDFLAGS)
+$(BUILD)/engine_crash_test: tools/crashtest/engine_crash_test.cc $(LIB)
+	$(CXX) -std=c++20 -O2 -g -Wall -Wextra -pthread $(SANFLAGS) -Iengine/include -Iengine -I. \
+	  -o $@ $< $(LIB) $(LDFLAGS)
+
+crashtest: $(BUILD)/sql_crash_test $(BUILD)/engine_crash_test $(SO)
+	$(BUILD)/engine_crash_test --iterations=$(CRASH_ITERATIONS)
+	$(BUILD)/sql_crash_test --ext=$(SO) --iterations=$(CRASH_ITERATIONS)
+
+test: $(UNIT_BIN) $(SO) $(BUILD)/sql_crash_test $(BUILD)/engine_crash_test
 	@echo "== unit tests ($(BUILD))"
 	cd $(BUILD) && STRATA_EXT=$(CURDIR)/$(SO) ./unit_tests --gtest_brief=1 $(GTEST_ARGS)
+	@echo "== crash tests (short; make crashtest runs long)"
+	$(BUILD)/engine_crash_test --iterations=20
+	$(BUILD)/sql_crash_test --ext=$(SO) --iterations=10
 	@echo "== SQL tests"
 	bash sql_tests/run.sh $(SO)
+
+# The SQL differential test at length (a short run is part of make test).
+DIFF_OPS ?= 20000
+difftest: $(UNIT_BIN) $(SO)
+	cd $(BUILD) && STRATA_EXT=$(CURDIR)/$(SO) STRATA_DIFF_OPS=$(DIFF_OPS) \
+	  ./unit_tests --gtest_filter='*Differential*
 
 asan:
 	$(MAKE) test SANITIZE=address
