@@ -476,7 +476,10 @@ std::string Schema::DeclareSql() const {
     sql += QuoteIdentifier(c.name);
     if (!c.type.empty()) sql += " " + c.type;
     if (!c.collation.empty()) sql += " COLLATE " + QuoteIdentifier(c.collation);
-    if (kind_ == KeyKind::kSingle && key_index_[i] == 0) sql += " PRIMARY KEY";
+    if ((kind_ == KeyKind::kSingle && key_index_[i] == 0) ||
+        (kind_ == KeyKind::kRowid && static_cast<int>(i) == rowid_alias_)) {
+      sql += " PRIMARY KEY";
+    }
     if (!c.default_sql.empty()) sql += " DEFAULT " + c.default_sql;
   }
   if (kind_ == KeyKind::kComposite) {
