@@ -275,8 +275,27 @@ int BuildRow(StrataVtab* vt, int argc, sqlite3_value** argv, bool is_insert,
   const int ncols = static_cast<int>(columns.size());
   if (argc < ncols + 2) return KeyError(vt, SQLITE_ERROR, "strata: wrong number of columns");
   size_t row_bytes = 0;
+  bool old_row_read = false;
   for (int i = 0; i < ncols; i++) {
-    vt->values[i] = WithAffinity(argv[2 + i], columns[i].affinity, &vt->holders[i]);
+    if (!is_insert && sqlite3_value_nochange(argv[2 + i])) {
+      // An UPDATE left this (large) column alone and xColumn did not hand
+      // it over: take it from the stored row.
+      if (!old_row_read) {
+        OldKey(vt, argv[0], &vt->old_key_buf);
+        Status s = ReadKey(vt, vt->old_key_buf, &vt->old_row_buf);
+        if (!s.ok() || !vt->old_row.Init(vt->old_row_buf)) {
+          return VtabError(&vt->base, s.ok() ? Status::Corruption("malformed row") : s,
+                           "reading the row being updated");
+        }
+        old_row_read = true;
+      }
+      const int j = schema.value_index(i);
+      vt->values[i] = j >= 0 && static_cast<size_t>(j) < vt->old_row.num_columns()
+                          ? vt->old_row.Column(j)
+                          : SqlValue();
+    } else {
+      vt->values[i] = WithAffinity(argv[2 + i], columns[i].affinity, &vt->holders[i]);
+    }
     row_bytes += ValueSize(vt->values[i]);
   }
   // The key.

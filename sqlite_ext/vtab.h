@@ -89,6 +89,8 @@ struct StrataVtab {
   std::string old_key_buf;
   std::string row_buf;
   std::string lookup_buf;
+  std::string old_row_buf;  // the stored row an UPDATE reads unchanged columns from
+  RowReader old_row;
 
   // Row count estimate for the planner, refreshed now and then.
   double row_estimate = 0;

@@ -12,6 +12,10 @@ namespace strata {
 
 namespace {
 
+// Values at least this large are not copied out for an UPDATE that leaves
+// them unchanged (sqlite3_vtab_nochange).
+constexpr size_t kNoChangeMinBytes = 1024;
+
 StrataCursor* AsCursor(sqlite3_vtab_cursor* c) { return reinterpret_cast<StrataCursor*>(c); }
 
 void ResetCursor(StrataCursor* c) {
@@ -365,7 +369,13 @@ int StrataColumn(sqlite3_vtab_cursor* cursor, sqlite3_context* ctx, int column) 
     sqlite3_result_null(ctx);
     return SQLITE_OK;
   }
-  ResultValue(ctx, c->row.Column(j));
+  const SqlValue v = c->row.Column(j);
+  // An UPDATE that does not change this column need not copy a large value
+  // out and back in: xUpdate takes it from the stored row instead.
+  if (v.is_bytes() && v.bytes.size() >= kNoChangeMinBytes && sqlite3_vtab_nochange(ctx)) {
+    return SQLITE_OK;
+  }
+  ResultValue(ctx, v);
   return SQLITE_OK;
 }
 
