@@ -464,10 +464,25 @@ class Parent {
     std::unique_ptr<DB> db;
     Status s = DB::Open(StoreOptions(), db_dir_, &db);
     if (!s.ok()) return "reopen failed: " + s.ToString();
+    // The last batch present, by a scan (and by Get, which must agree).
     std::string last;
-    s = db->Get(strata::ReadOptions(), kLastKey, &last);
+    bool any = false;
+    {
+      std::unique_ptr<strata::Iterator> it(db->NewIterator(strata::ReadOptions()));
+      it->SeekToLast();
+      if (!it->status().ok()) return "SeekToLast: " + it->status().ToString();
+      if (it->Valid() && it->key().ToString() == kLastKey) {
+        any = true;
+        last = it->value().ToString();
+      }
+    }
+    std::string got;
+    s = db->Get(strata::ReadOptions(), kLastKey, &got);
     if (!s.ok() && !s.IsNotFound()) return "Get(~last): " + s.ToString();
-    const bool any = s.ok();
+    if (s.ok() != any || (any && got != last)) {
+      return "Get(~last) says " + (s.ok() ? got : std::string("not found")) + " but a scan finds " +
+             (any ? last : std::string("nothing"));
+    }
     const uint64_t last_n = any ? strtoull(last.c_str(), nullptr, 10) : 0;
     // The last batch present must be the last acknowledged one, or the
     // pending one.
