@@ -686,14 +686,18 @@ class DBCorruptionManifestTest : public DBCorruptionTest {
 };
 
 // BUG (engine): fails. A damaged last manifest record is taken for a torn
-// tail and dropped (and, in a manifest of one 32 KiB block, so is every
-// record after any damaged one): the store opens without the tables those
-// edits added, whose WALs are long deleted, so rows are silently missing
-// or old values come back.
+// tail and dropped: the store opens without the table that edit added
+// (here the second flush's L0 table, whose WAL was deleted long ago), so rows
+// are silently missing or older values come back; a read-write open then
+// deletes the table as obsolete. (Damage before the last record is
+// Corruption, as it should be.) A torn last edit is what a crash inside
+// LogAndApply leaves, but then the edit's WAL still exists; recovery could
+// tell the cases apart by the sequence numbers: the first WAL record
+// replayed must follow the manifest's last sequence.
 TEST_F(DBCorruptionManifestTest, DISABLED_FlippedManifestByteNeverOpensPartial) { Damage(false); }
 
-// BUG (engine): fails, as above, for a manifest cut at a record boundary or
-// inside its last record.
+// BUG (engine): fails, as above, for a manifest cut inside its last record
+// or at any record boundary.
 TEST_F(DBCorruptionManifestTest, DISABLED_TruncatedManifestNeverOpensPartial) { Damage(true); }
 
 // Read-write opens on copies of the damaged store (recovery then flushes
