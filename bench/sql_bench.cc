@@ -10,9 +10,13 @@
 //   noop          a virtual table defined here that stores nothing: xUpdate
 //                 returns at once, xFilter finds no row. The ceiling of
 //                 SQLite's own call path (parsing, VDBE, randomblob, binds).
-//   engine        the bare strata::DB API (Put/Write/Get/iterators) linked
-//                 from libstrata.a doing the same logical work, so the
-//                 vtab's own overhead shows
+//   engine        the bare strata::DB API linked from libstrata.a doing the
+//                 same logical work with the engine calls the extension
+//                 makes (a WriteBatchWithIndex per transaction, INSERT's
+//                 conflict check by GetFromBatchAndDB, DB::Write of the
+//                 indexed batch, Get, a new iterator per range query), so
+//                 the vtab's own overhead (SQLite plus the extension's
+//                 encoding, decoding and glue) shows
 //   rowid         CREATE TABLE t(k BLOB PRIMARY KEY, v BLOB)
 //   worowid       the same WITHOUT ROWID
 //   rowid_256m, worowid_256m   the same with PRAGMA cache_size=-262144
@@ -74,6 +78,7 @@
 #include "strata/iterator.h"
 #include "strata/options.h"
 #include "strata/write_batch.h"
+#include "strata/write_batch_with_index.h"
 #include "util/random.h"
 
 namespace sqlbench {
@@ -106,6 +111,8 @@ struct Flags {
   uint64_t seed = 301;
   bool settle = true;
   bool read_txn = false;
+  std::string perf_ctl;                     // "CTL[,ACK]": perf record --control FIFOs
+  std::vector<std::string> perf_workloads;  // profile only these (empty: all)
   std::string command_line;
 };
 
@@ -144,6 +151,9 @@ void PrintUsage() {
       "  --settle=0|1         wait for strata's background work after writes (default 1)\n"
       "  --read_txn=0|1       run each read workload inside one BEGIN ... COMMIT instead of\n"
       "                       one autocommit statement per query (default 0)\n"
+      "  --perf_ctl=CTL[,ACK] write enable/disable to these FIFOs around each timed\n"
+      "                       workload, for perf record -D -1 --control=fifo:CTL,ACK\n"
+      "  --perf_workloads=a,b only these workloads are profiled (default: all)\n"
       "  --csv=FILE           also write the results as CSV\n",
       JoinList(kAllTargets, std::size(kAllTargets)).c_str(),
       JoinList(kAllWorkloads, std::size(kAllWorkloads)).c_str());
@@ -214,6 +224,10 @@ bool ParseFlags(int argc, char** argv, Flags* flags) {
     } else if (name == "settle") {
       ok = ParseInt(value, 0, &n) && n <= 1;
       flags->settle = n == 1;
+    } else if (name == "perf_ctl") {
+      flags->perf_ctl = value;
+    } else if (name == "perf_workloads") {
+      flags->perf_workloads = SplitList(value);
     } else if (name == "read_txn") {
       ok = ParseInt(value, 0, &n) && n <= 1;
       flags->read_txn = n == 1;
@@ -1006,7 +1020,10 @@ class EngineTarget : public Target {
   std::string Describe() const override {
     return "strata::DB " + std::string(strata::LibraryVersion()) +
            ": default Options (64 MiB memtable, shared 32 MiB block cache, 10-bit Bloom), "
-           "WriteOptions sync=false (as sync = normal), keys and values stored raw";
+           "WriteOptions sync=false (as sync = normal), keys and values stored raw; writes as "
+           "the extension makes them: a WriteBatchWithIndex per transaction, INSERT's conflict "
+           "check by GetFromBatchAndDB, DB::Write(WriteBatchWithIndex*); reads by Get and a new "
+           "iterator per query";
   }
 
   bool Reset(std::string* error) override {
@@ -1053,49 +1070,39 @@ class EngineTarget : public Target {
     return out;
   }
 
-  // One atomic batch of n random rows: what INSERT ... SELECT randomblob()
-  // in one transaction asks of a store.
+  // n random rows in one transaction: what INSERT ... SELECT randomblob()
+  // asks of a store.
   void FillSql(int64_t n, Result* r) override {
     strata::Random rnd(0x5eed ^ static_cast<uint64_t>(n));
     std::string values(kValueBufferSize, '\0');
     for (char& c : values) c = static_cast<char>(rnd.Next());
-    strata::WriteBatch batch;
-    for (int64_t i = 0; i < n; i++) {
-      const Key k = RandomKey(&rnd);
-      batch.Put(
-          strata::Slice(reinterpret_cast<const char*>(k.data()), kKeySize),
-          strata::Slice(values.data() + rnd.Uniform(kValueBufferSize - kValueSize), kValueSize));
-    }
-    strata::Status s = db_->Write(strata::WriteOptions(), &batch);
-    if (!s.ok()) {
-      r->error = "write: " + s.ToString();
-      return;
-    }
-    r->ops = r->rows = n;
+    Key k;
+    WriteRows(
+        n, n, true,
+        [&](int64_t, strata::Slice* key, strata::Slice* value) {
+          k = RandomKey(&rnd);
+          *key = strata::Slice(reinterpret_cast<const char*>(k.data()), kKeySize);
+          *value = strata::Slice(values.data() + rnd.Uniform(kValueBufferSize - kValueSize),
+                                 kValueSize);
+        },
+        r);
   }
 
   void FillKeys(const Model& m, int64_t batch_size, bool replace, uint64_t seed,
                 Result* r) override {
     strata::Random rnd(seed);
     const int64_t n = static_cast<int64_t>(m.keys.size());
-    strata::WriteBatch batch;
-    for (int64_t i = 0; i < n; i++) {
-      size_t k = replace ? rnd.Uniform(n) : i;
-      const uint32_t off = replace
-                               ? static_cast<uint32_t>(rnd.Uniform(kValueBufferSize - kValueSize))
-                               : Model::InitialOffset(i);
-      batch.Put(strata::Slice(reinterpret_cast<const char*>(m.keys[k].data()), kKeySize),
-                strata::Slice(m.Value(off), kValueSize));
-      if (batch.Count() == batch_size || i + 1 == n) {
-        strata::Status s = db_->Write(strata::WriteOptions(), &batch);
-        if (!s.ok()) {
-          r->error = "write: " + s.ToString();
-          return;
-        }
-        batch.Clear();
-      }
-    }
-    r->ops = r->rows = n;
+    WriteRows(
+        n, batch_size, !replace,
+        [&](int64_t i, strata::Slice* key, strata::Slice* value) {
+          const size_t k = replace ? rnd.Uniform(n) : i;
+          const uint32_t off =
+              replace ? static_cast<uint32_t>(rnd.Uniform(kValueBufferSize - kValueSize))
+                      : Model::InitialOffset(i);
+          *key = strata::Slice(reinterpret_cast<const char*>(m.keys[k].data()), kKeySize);
+          *value = strata::Slice(m.Value(off), kValueSize);
+        },
+        r);
   }
 
   void Point(const Model& m, int64_t queries, uint64_t seed, Result* r) override {
@@ -1210,6 +1217,43 @@ class EngineTarget : public Target {
   std::vector<int64_t> scan_rows_, scan_bytes_;
 
  private:
+  // Writes n rows (row(i, &key, &value) gives row i) the way the extension
+  // does: into a transaction's WriteBatchWithIndex, each key first looked
+  // up in the batch and then the store when `check` (INSERT's conflict
+  // check; REPLACE reads nothing), committed with DB::Write every
+  // batch_size rows.
+  template <typename RowFn>
+  void WriteRows(int64_t n, int64_t batch_size, bool check, RowFn row, Result* r) {
+    const strata::ReadOptions ro;
+    std::string scratch;
+    strata::Slice key, value;
+    auto txn = std::make_unique<strata::WriteBatchWithIndex>();
+    for (int64_t i = 0; i < n; i++) {
+      row(i, &key, &value);
+      if (check) {
+        strata::Status s = txn->GetFromBatchAndDB(db_.get(), ro, key, &scratch);
+        if (s.ok()) {
+          r->error = "row " + std::to_string(i) + ": the key exists";
+          return;
+        }
+        if (!s.IsNotFound()) {
+          r->error = "get: " + s.ToString();
+          return;
+        }
+      }
+      txn->Put(key, value);
+      if (static_cast<int64_t>(txn->Count()) == batch_size || i + 1 == n) {
+        strata::Status s = db_->Write(strata::WriteOptions(), txn.get());
+        if (!s.ok()) {
+          r->error = "write: " + s.ToString();
+          return;
+        }
+        txn = std::make_unique<strata::WriteBatchWithIndex>();
+      }
+    }
+    r->ops = r->rows = n;
+  }
+
   bool ReadShape(StoreShape* shape) {
     if (!db_->GetProperty("strata.stats", &shape->stats)) return false;
     std::string text;
@@ -1246,6 +1290,38 @@ std::unique_ptr<Target> NewTarget(const std::string& name, const Flags& flags) {
 }
 
 // ---- running ----------------------------------------------------------------
+
+// Turns a waiting `perf record -D -1 --control=fifo:CTL,ACK` on and off, so
+// that a profile holds only the timed part of the workloads.
+class PerfControl {
+ public:
+  explicit PerfControl(const std::string& spec) {
+    if (spec.empty()) return;
+    const size_t comma = spec.find(',');
+    ctl_ = std::fopen(spec.substr(0, comma).c_str(), "w");
+    if (comma != std::string::npos) ack_ = std::fopen(spec.substr(comma + 1).c_str(), "r");
+    if (ctl_ == nullptr) std::fprintf(stderr, "sql_bench: cannot open %s\n", spec.c_str());
+  }
+  PerfControl(const PerfControl&) = delete;
+  PerfControl& operator=(const PerfControl&) = delete;
+  ~PerfControl() {
+    if (ctl_ != nullptr) std::fclose(ctl_);
+    if (ack_ != nullptr) std::fclose(ack_);
+  }
+  void Enable() { Send("enable\n"); }
+  void Disable() { Send("disable\n"); }
+
+ private:
+  void Send(const char* command) {
+    if (ctl_ == nullptr) return;
+    std::fputs(command, ctl_);
+    std::fflush(ctl_);
+    char buf[16];
+    if (ack_ != nullptr && std::fgets(buf, sizeof(buf), ack_) == nullptr) clearerr(ack_);
+  }
+  std::FILE* ctl_ = nullptr;
+  std::FILE* ack_ = nullptr;
+};
 
 struct Report {
   // results[target][workload]
@@ -1298,7 +1374,7 @@ void CheckCount(Target* t, int64_t rows, Result* r) {
   }
 }
 
-void RunTarget(const Flags& flags, Model* model, Target* t, Report* report) {
+void RunTarget(const Flags& flags, Model* model, Target* t, PerfControl* perf, Report* report) {
   std::string error;
   auto& results = report->results[t->name()];
   bool loaded = false;  // holds the model's keys (fill_batch or an untimed load)
@@ -1332,7 +1408,10 @@ void RunTarget(const Flags& flags, Model* model, Target* t, Report* report) {
       r.note = "table loaded untimed first";
     }
     if (w == "fill_batch") model->ResetValues();
-    // The scan's totals are checked from what Scan() recorded.
+    const bool profile = flags.perf_workloads.empty() ||
+                         std::find(flags.perf_workloads.begin(), flags.perf_workloads.end(), w) !=
+                             flags.perf_workloads.end();
+    if (profile) perf->Enable();
     Stopwatch sw;
     if (w == "fill_sql") {
       t->FillSql(flags.num, &r);
@@ -1350,6 +1429,7 @@ void RunTarget(const Flags& flags, Model* model, Target* t, Report* report) {
     }
     r.seconds = sw.Seconds();
     r.cpu_seconds = sw.Cpu();
+    if (profile) perf->Disable();
     if (r.error.empty()) {
       if (w == "replace") {
         // The model follows the same sequence of replacements.
@@ -1646,8 +1726,9 @@ int Main(int argc, char** argv) {
     return 1;
   }
   Report report;
+  PerfControl perf(flags.perf_ctl);
   for (auto& t : targets) {
-    RunTarget(flags, &model, t.get(), &report);
+    RunTarget(flags, &model, t.get(), &perf, &report);
     std::error_code ec;
     fs::remove_all(t->dir(), ec);  // the next target gets the disk to itself
   }
