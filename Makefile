@@ -158,7 +158,7 @@ test: $(UNIT_BIN) $(SO) $(BUILD)/sql_crash_test $(BUILD)/engine_crash_test
 DIFF_OPS ?= 20000
 difftest: $(UNIT_BIN) $(SO)
 	cd $(BUILD) && STRATA_EXT=$(CURDIR)/$(SO) STRATA_DIFF_OPS=$(DIFF_OPS) \
-	  ./unit_tests --gtest_filter='*Differential*
+	  ./unit_tests --gtest_filter='*Differential*'
 
 asan:
 	$(MAKE) test SANITIZE=address
