@@ -895,14 +895,14 @@ TEST_F(DBFaultCrashTest, ProcessCrashAtEveryOperationOfCreation) {
 
 // ---- Found by tools/crashtest/engine_crash_test.
 
-// BUG (engine): fails. Version::GetOverlappingInputs compares internal keys
-// (user key and sequence), not user keys, so the L0->L1 compaction of a
-// file holding x@new leaves out an L1 file that holds only x@old (whose
-// internal key sorts after x@new). L1 then holds two files with user key
-// x; once the newer one is compacted down to L2, Get(x) stops at L1 and
-// returns "old" while an iterator returns "new". The crash test met it as
-// Get("~last") returning batch 188976 instead of 190323 (seed 11).
-TEST(DBFaultRegressionTest, DISABLED_GetAfterCompactionsSeesTheNewestVersion) {
+// Regression: Version::GetOverlappingInputs compared internal keys (user key
+// and sequence), not user keys, so the L0->L1 compaction of a file holding
+// x@new left out an L1 file that held only x@old (whose internal key sorts
+// after x@new). L1 then held two files with user key x; once the newer one
+// was compacted down to L2, Get(x) stopped at L1 and returned "old" while an
+// iterator returned "new". The crash test met it as Get("~last") returning
+// batch 188976 instead of 190323 (seed 11).
+TEST(DBFaultRegressionTest, GetAfterCompactionsSeesTheNewestVersion) {
   ScratchDir dir("stale-get");
   Options o;
   o.write_buffer_size = 64 << 10;

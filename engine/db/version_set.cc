@@ -279,41 +279,48 @@ Status Version::GetRangeTombstones(std::vector<RangeTombstone>* out) {
   return Status::OK();
 }
 
-static bool AfterFile(const InternalKeyComparator& icmp, const InternalKey* begin,
+// Overlap is decided on user keys: the versions of one user key must never
+// be split between a compaction's inputs and the files it leaves behind, or
+// an older version could end up in a level above a newer one. (Comparing
+// internal keys would leave out a file holding only x@old when the range
+// ends at x@new, since x@old sorts after x@new.) A file whose largest key is
+// a range tombstone's exclusive end counts as touching that user key: that
+// is conservative, never wrong.
+static bool AfterFile(const Comparator* ucmp, const Slice* begin_user_key,
                       const FileMetaData* f) {
-  // begin is after the file: the file's largest < begin
-  return begin != nullptr && icmp.Compare(f->largest.Encode(), begin->Encode()) < 0;
+  return begin_user_key != nullptr && ucmp->Compare(f->largest.user_key(), *begin_user_key) < 0;
 }
 
-static bool BeforeFile(const InternalKeyComparator& icmp, const InternalKey* end,
-                       const FileMetaData* f) {
-  return end != nullptr && icmp.Compare(f->smallest.Encode(), end->Encode()) > 0;
+static bool BeforeFile(const Comparator* ucmp, const Slice* end_user_key, const FileMetaData* f) {
+  return end_user_key != nullptr && ucmp->Compare(f->smallest.user_key(), *end_user_key) > 0;
 }
 
 void Version::GetOverlappingInputs(int level, const InternalKey* begin, const InternalKey* end,
                                    std::vector<FileMetaData*>* inputs) {
-  const InternalKeyComparator& icmp = *vset_->icmp_;
+  const Comparator* ucmp = vset_->icmp_->user_comparator();
   inputs->clear();
-  InternalKey lo, hi;
-  if (begin != nullptr) lo = *begin;
-  if (end != nullptr) hi = *end;
-  const InternalKey* b = begin ? &lo : nullptr;
-  const InternalKey* e = end ? &hi : nullptr;
+  // The range's user keys; for L0 they widen as overlapping files are found.
+  std::string lo = begin ? begin->user_key().ToString() : std::string();
+  std::string hi = end ? end->user_key().ToString() : std::string();
   const std::vector<FileMetaData*>& files = files_[level];
   for (size_t i = 0; i < files.size();) {
     FileMetaData* f = files[i++];
-    if (AfterFile(icmp, b, f) || BeforeFile(icmp, e, f)) continue;
+    const Slice lo_key(lo), hi_key(hi);
+    if (AfterFile(ucmp, begin ? &lo_key : nullptr, f) ||
+        BeforeFile(ucmp, end ? &hi_key : nullptr, f)) {
+      continue;
+    }
     inputs->push_back(f);
     if (level == 0) {
       // L0 files overlap each other: widen the range to what this file
       // covers and start over if it grew.
       bool grew = false;
-      if (b != nullptr && icmp.Compare(f->smallest.Encode(), b->Encode()) < 0) {
-        lo = f->smallest;
+      if (begin != nullptr && ucmp->Compare(f->smallest.user_key(), lo_key) < 0) {
+        lo = f->smallest.user_key().ToString();
         grew = true;
       }
-      if (e != nullptr && icmp.Compare(f->largest.Encode(), e->Encode()) > 0) {
-        hi = f->largest;
+      if (end != nullptr && ucmp->Compare(f->largest.user_key(), hi_key) > 0) {
+        hi = f->largest.user_key().ToString();
         grew = true;
       }
       if (grew) {
@@ -326,15 +333,9 @@ void Version::GetOverlappingInputs(int level, const InternalKey* begin, const In
 
 bool Version::OverlapInLevel(int level, const Slice* smallest_user_key,
                              const Slice* largest_user_key) {
-  const InternalKeyComparator& icmp = *vset_->icmp_;
-  InternalKey lo, hi;
-  if (smallest_user_key) lo = InternalKey(*smallest_user_key, kMaxSequenceNumber, kValueTypeForSeek);
-  if (largest_user_key) hi = InternalKey(*largest_user_key, 0, 0);
+  const Comparator* ucmp = vset_->icmp_->user_comparator();
   for (FileMetaData* f : files_[level]) {
-    if (AfterFile(icmp, smallest_user_key ? &lo : nullptr, f) ||
-        BeforeFile(icmp, largest_user_key ? &hi : nullptr, f)) {
-      continue;
-    }
+    if (AfterFile(ucmp, smallest_user_key, f) || BeforeFile(ucmp, largest_user_key, f)) continue;
     return true;
   }
   return false;
@@ -938,13 +939,15 @@ bool Compaction::IsTrivialMove() const {
   uint64_t grandparent_bytes = TotalFileSize(grandparents_);
   if (grandparent_bytes > kMaxGrandparentOverlapFactor * max_output_file_size_) return false;
   if (inputs_[0].size() == 1) return true;
-  // Several L0 files move together only if they do not overlap each other.
+  // Several L0 files move together only if they share no user key (a
+  // sorted level never splits one user key between files).
   std::vector<FileMetaData*> sorted = inputs_[0];
   std::sort(sorted.begin(), sorted.end(), [this](FileMetaData* a, FileMetaData* b) {
     return icmp_->Compare(a->smallest.Encode(), b->smallest.Encode()) < 0;
   });
   for (size_t i = 1; i < sorted.size(); i++) {
-    if (icmp_->Compare(sorted[i - 1]->largest.Encode(), sorted[i]->smallest.Encode()) >= 0) {
+    if (icmp_->CompareUserKeys(sorted[i - 1]->largest.user_key(), sorted[i]->smallest.user_key()) >=
+        0) {
       return false;
     }
   }
