@@ -685,20 +685,16 @@ class DBCorruptionManifestTest : public DBCorruptionTest {
   }
 };
 
-// BUG (engine): fails. A damaged last manifest record is taken for a torn
-// tail and dropped: the store opens without the table that edit added
-// (here the second flush's L0 table, whose WAL was deleted long ago), so rows
-// are silently missing or older values come back; a read-write open then
-// deletes the table as obsolete. (Damage before the last record is
-// Corruption, as it should be.) A torn last edit is what a crash inside
-// LogAndApply leaves, but then the edit's WAL still exists; recovery could
-// tell the cases apart by the sequence numbers: the first WAL record
-// replayed must follow the manifest's last sequence.
-TEST_F(DBCorruptionManifestTest, DISABLED_FlippedManifestByteNeverOpensPartial) { Damage(false); }
+// Regression: a damaged or cut last manifest record was taken for a torn
+// tail and dropped, and the store opened without the table that edit added
+// (here the second flush's L0 table, whose WAL was deleted long ago): rows
+// went missing or older values came back, and a read-write open deleted the
+// table as obsolete. Recovery now requires the WAL the manifest names.
+TEST_F(DBCorruptionManifestTest, FlippedManifestByteNeverOpensPartial) { Damage(false); }
 
-// BUG (engine): fails, as above, for a manifest cut inside its last record
-// or at any record boundary.
-TEST_F(DBCorruptionManifestTest, DISABLED_TruncatedManifestNeverOpensPartial) { Damage(true); }
+// As above, for a manifest cut inside its last record or at any record
+// boundary.
+TEST_F(DBCorruptionManifestTest, TruncatedManifestNeverOpensPartial) { Damage(true); }
 
 // Read-write opens on copies of the damaged store (recovery then flushes
 // the WAL into a table and deletes it): a sample of cases of every kind.

@@ -256,7 +256,7 @@ Status DBImpl::Checkpoint(const std::string& dir) {
   VersionEdit edit;
   edit.SetComparatorName(internal_comparator_.user_comparator()->Name());
   edit.SetNumLevels(options_.num_levels);
-  edit.SetLogNumber(next_file);
+  edit.SetLogNumber(0);  // no WAL: the checkpoint is all in its tables
   edit.SetNextFile(next_file + 1);
   edit.SetLastSequence(last_sequence);
   for (int level = 0; level < options_.num_levels && s.ok(); level++) {

@@ -674,6 +674,19 @@ Status VersionSet::Recover() {
       }
     }
   }
+  // The WAL the manifest names as the oldest still needed must exist: it is
+  // removed only after a durable edit moved log_number past it. Missing, it
+  // means edits were lost from the manifest's end (a damaged or cut last
+  // record looks like a torn tail) or the WAL was removed by hand; either
+  // way rows it held are in no table this manifest names. (A crash inside
+  // LogAndApply also leaves a torn last edit, but then that WAL is still
+  // here and its rows are replayed.) Zero names no WAL: a new store, or a
+  // checkpoint.
+  if (s.ok() && log_number != 0 && !env_->FileExists(WalFileName(dbname_, log_number))) {
+    s = Status::Corruption(manifest, "it needs " + WalFileName(dbname_, log_number) +
+                                         ", which is missing: edits at the end of the "
+                                         "manifest were lost, or the WAL was removed");
+  }
   if (!s.ok()) {
     delete v;
     return s;
