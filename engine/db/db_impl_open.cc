@@ -277,6 +277,16 @@ Status DBImpl::ReplayLog(uint64_t log_number, SequenceNumber* replayed, MemTable
     if (!s.ok()) return s.WithContext(fname);
     const SequenceNumber first = WriteBatchInternal::Sequence(&batch);
     const uint32_t count = WriteBatchInternal::Count(&batch);
+    if (*replayed == 0 && first > versions_->LastSequence() + 1) {
+      // Every write before this WAL's first is in a table the manifest
+      // names, and the manifest's last sequence covers it; a gap means
+      // edits (a flush) were lost from the manifest's end.
+      return Status::Corruption(
+          ManifestFileName(dbname_, versions_->ManifestFileNumber()),
+          "the WALs start at sequence " + std::to_string(first) + " but the manifest ends at " +
+              std::to_string(versions_->LastSequence()) +
+              ": edits at the end of the manifest were lost");
+    }
     if (*replayed != 0 && first != *replayed + 1) {
       return Status::Corruption(fname, "WAL jumps from sequence " + std::to_string(*replayed) +
                                            " to " + std::to_string(first) +

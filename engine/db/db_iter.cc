@@ -181,7 +181,9 @@ void DBIter::FindPrevUserEntry() {
     }
     iter_->Prev();
   }
-  if (!status_.ok()) have_value = false;
+  // Versions are met oldest first: an input that failed part-way may have
+  // hidden newer versions of the key held, so an error yields nothing.
+  if (!status().ok()) have_value = false;
   valid_ = have_value;
   if (!have_value) {
     saved_key_.clear();

@@ -518,20 +518,24 @@ Status VersionSet::LogAndApply(VersionEdit* edit, std::mutex* mu) {
     new_manifest_number = NewFileNumber();
     edit->SetNextFile(next_file_number_);
   }
+  // A fresh manifest is one record of the whole new state (the edit
+  // applied), not a snapshot of the old state followed by the edit: a
+  // prefix of it then never names a state whose files or WALs later edits
+  // removed (recovery could not tell a manifest cut there from a new store).
   std::string record;
-  edit->EncodeTo(&record);
+  if (new_manifest_number != 0) {
+    EncodeSnapshot(*v, *edit, &record);
+  } else {
+    edit->EncodeTo(&record);
+  }
 
   lock.unlock();
   std::string new_manifest_name;
   if (new_manifest_number != 0) {
-    // A fresh manifest starts with a snapshot of the current state.
     new_manifest_name = ManifestFileName(dbname_, new_manifest_number);
     std::unique_ptr<WritableFile> file;
     s = env_->NewWritableFile(new_manifest_name, WritableFileOptions(), &file);
-    if (s.ok()) {
-      descriptor_log_ = std::make_unique<wal::Writer>(std::move(file));
-      s = WriteSnapshot(descriptor_log_.get());
-    }
+    if (s.ok()) descriptor_log_ = std::make_unique<wal::Writer>(std::move(file));
   }
   if (s.ok()) s = descriptor_log_->AddRecord(record);
   if (s.ok()) s = descriptor_log_->Sync();
@@ -562,19 +566,17 @@ Status VersionSet::LogAndApply(VersionEdit* edit, std::mutex* mu) {
   return s;
 }
 
-Status VersionSet::WriteSnapshot(wal::Writer* log) {
-  VersionEdit edit;
-  edit.SetComparatorName(icmp_->user_comparator()->Name());
-  edit.SetNumLevels(num_levels_);
-  edit.SetLogNumber(log_number_);
-  edit.SetNextFile(next_file_number_);
-  edit.SetLastSequence(last_sequence_);
+void VersionSet::EncodeSnapshot(const Version& v, const VersionEdit& edit, std::string* record) {
+  VersionEdit snapshot;
+  snapshot.SetComparatorName(icmp_->user_comparator()->Name());
+  snapshot.SetNumLevels(num_levels_);
+  snapshot.SetLogNumber(edit.log_number_);
+  snapshot.SetNextFile(edit.next_file_number_);
+  snapshot.SetLastSequence(edit.last_sequence_);
   for (int level = 0; level < num_levels_; level++) {
-    for (const FileMetaData* f : current_->files_[level]) edit.AddFile(level, *f);
+    for (const FileMetaData* f : v.files_[level]) snapshot.AddFile(level, *f);
   }
-  std::string record;
-  edit.EncodeTo(&record);
-  return log->AddRecord(record);
+  snapshot.EncodeTo(record);
 }
 
 Status VersionSet::Recover() {
@@ -664,7 +666,10 @@ Status VersionSet::Recover() {
       const std::string fname = TableFileName(dbname_, f->number);
       Status fs = env_->GetFileSize(fname, &size);
       if (!fs.ok()) {
-        s = Status::Corruption(fname, "a table file named by the manifest is missing");
+        // Removed by hand, or by a compaction whose edit the manifest lost.
+        s = Status::Corruption(fname, "a table file named by " + current +
+                                          " is missing (edits at the end of the manifest were "
+                                          "lost, or the file was removed)");
         break;
       }
       if (size != f->file_size) {

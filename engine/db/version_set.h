@@ -162,7 +162,9 @@ class VersionSet {
 
   void AppendVersion(Version* v);
   void Finalize(Version* v);
-  Status WriteSnapshot(wal::Writer* log);
+  // The record that starts a new manifest: version v with the log number,
+  // next file number and last sequence of edit (which v includes).
+  void EncodeSnapshot(const Version& v, const VersionEdit& edit, std::string* record);
   Compaction* SetupCompaction(int level, std::vector<FileMetaData*> inputs0);
   bool AnyBeingCompacted(const std::vector<FileMetaData*>& files) const;
 
