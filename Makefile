@@ -176,8 +176,15 @@ BENCH_CXXFLAGS := -std=c++20 -Wall -Wextra -O2 -DNDEBUG -g -pthread -Iengine/inc
 $(BUILD)/engine_bench: $(wildcard bench/engine_bench*.cc bench/*.h) $(LIB) | check-bench-deps
 	$(CXX) $(BENCH_CXXFLAGS) -o $@ $(filter %.cc,$^) $(LIB) -lrocksdb -lleveldb -pthread
 
-bench: $(BUILD)/engine_bench $(SO)
+$(BUILD)/sql_bench: bench/sql_bench.cc $(LIB) | check-bench-deps
+	$(CXX) $(BENCH_CXXFLAGS) -o $@ $< $(LIB) -lsqlite3 -pthread
+
+# Engine level (strata, RocksDB, LevelDB), then SQL level (strata's vtab,
+# native SQLite tables, a no-op vtab and the bare engine). Flags through
+# BENCH_ARGS and SQL_BENCH_ARGS; results are recorded in docs/benchmarks.md.
+bench: $(BUILD)/engine_bench $(BUILD)/sql_bench $(SO)
 	$(BUILD)/engine_bench $(BENCH_ARGS)
+	$(BUILD)/sql_bench --ext=$(SO) $(SQL_BENCH_ARGS)
 
 # ---- housekeeping ---------------------------------------------------------
 format:
