@@ -2,11 +2,12 @@
 #
 #   make            build/strata.so (the SQLite extension) and build/libstrata.a
 #   make demo       install what is missing, build, run examples/quickstart.sql
-#   make test       everything CI runs: unit tests, SQL tests (ends with a summary)
+#   make test       everything CI runs: unit, crash and SQL tests, then the same
+#                   again under ASan + UBSan (ends with a summary line)
 #   make unit | sqltest | bench | asan | tsan | fuzz | crashtest | format | lint
 #   make install PREFIX=/usr/local
 #
-# Sanitizers go through one variable: make test SANITIZE=address (or thread);
+# Sanitizers go through one variable: make suite SANITIZE=address (or thread);
 # each sanitizer builds into its own directory.
 
 SHELL := /bin/bash
@@ -15,18 +16,23 @@ SANITIZE ?=
 PREFIX ?= /usr/local
 JOBS ?= 2
 
+# SAN_RUNTIME: preloaded into programs that are not built with the sanitizer
+# but load our sanitized extension (the sqlite3 shell in the SQL tests).
 ifeq ($(SANITIZE),)
   BUILD ?= build
   OPT ?= -O2 -DNDEBUG
   SANFLAGS :=
+  SAN_RUNTIME :=
 else ifeq ($(SANITIZE),address)
   BUILD ?= build-asan
   OPT ?= -O1 -fno-omit-frame-pointer
   SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+  SAN_RUNTIME = $(shell $(CXX) -print-file-name=libasan.so)
 else ifeq ($(SANITIZE),thread)
   BUILD ?= build-tsan
   OPT ?= -O1 -fno-omit-frame-pointer
   SANFLAGS := -fsanitize=thread
+  SAN_RUNTIME = $(shell $(CXX) -print-file-name=libtsan.so)
 else
   $(error SANITIZE must be empty, address or thread)
 endif
@@ -56,7 +62,7 @@ DEPS_FILES := /usr/bin/sqlite3 /usr/include/sqlite3.h /usr/include/xxhash.h /usr
 BENCH_PKGS := librocksdb-dev libleveldb-dev libbenchmark-dev
 BENCH_FILES := /usr/include/rocksdb/db.h /usr/include/leveldb/db.h /usr/include/benchmark/benchmark.h
 
-.PHONY: all deps bench-deps check-deps check-bench-deps unit sqltest test demo bench asan tsan \
+.PHONY: all deps bench-deps check-deps check-bench-deps unit sqltest suite test demo bench asan tsan \
         fuzz crashtest difftest format lint clean install
 
 all: $(SO) $(LIB)
@@ -130,7 +136,7 @@ unit: $(UNIT_BIN)
 	cd $(BUILD) && STRATA_EXT=$(CURDIR)/$(SO) ./unit_tests $(GTEST_ARGS)
 
 sqltest: $(SO)
-	bash sql_tests/run.sh $(SO)
+	STRATA_SQLITE_PRELOAD=$(SAN_RUNTIME) bash sql_tests/run.sh $(SO)
 
 # Crash tests: children killed with SIGKILL at random moments, then checked
 # (tools/crashtest/). `make test` runs a short round of each.
@@ -145,14 +151,15 @@ crashtest: $(BUILD)/sql_crash_test $(BUILD)/engine_crash_test $(SO)
 	$(BUILD)/engine_crash_test --iterations=$(CRASH_ITERATIONS)
 	$(BUILD)/sql_crash_test --ext=$(SO) --iterations=$(CRASH_ITERATIONS)
 
-test: $(UNIT_BIN) $(SO) $(BUILD)/sql_crash_test $(BUILD)/engine_crash_test
+# The whole suite in one build (plain, or SANITIZE=address|thread).
+suite: $(UNIT_BIN) $(SO) $(BUILD)/sql_crash_test $(BUILD)/engine_crash_test
 	@echo "== unit tests ($(BUILD))"
 	cd $(BUILD) && STRATA_EXT=$(CURDIR)/$(SO) ./unit_tests --gtest_brief=1 $(GTEST_ARGS)
 	@echo "== crash tests (short; make crashtest runs long)"
 	$(BUILD)/engine_crash_test --iterations=20
 	$(BUILD)/sql_crash_test --ext=$(SO) --iterations=10
 	@echo "== SQL tests"
-	bash sql_tests/run.sh $(SO)
+	STRATA_SQLITE_PRELOAD=$(SAN_RUNTIME) bash sql_tests/run.sh $(SO)
 
 # The SQL differential test at length (a short run is part of make test).
 DIFF_OPS ?= 20000
@@ -160,11 +167,17 @@ difftest: $(UNIT_BIN) $(SO)
 	cd $(BUILD) && STRATA_EXT=$(CURDIR)/$(SO) STRATA_DIFF_OPS=$(DIFF_OPS) \
 	  ./unit_tests --gtest_filter='*Differential*'
 
+# What CI runs: the suite, then the same suite under ASan + UBSan. (TSan
+# runs apart: make tsan.)
+test:
+	$(MAKE) --no-print-directory suite SANITIZE=
+	$(MAKE) --no-print-directory suite SANITIZE=address
+
 asan:
-	$(MAKE) test SANITIZE=address
+	$(MAKE) suite SANITIZE=address
 
 tsan:
-	$(MAKE) test SANITIZE=thread
+	$(MAKE) suite SANITIZE=thread
 
 demo: all
 	@echo "== sqlite3 $$(sqlite3 --version | cut -d' ' -f1) running examples/quickstart.sql"
