@@ -112,7 +112,9 @@ static int split_words(char words[][32]) {
 
 int main(int argc, char **argv) {
   const char *extension = argc > 1 ? argv[1] : "./build/strata";
-  char dir[] = "/tmp/strata-c-example-XXXXXX";
+  const char *tmp = getenv("TMPDIR");
+  char dir[4096];
+  snprintf(dir, sizeof dir, "%s/strata-c-example-XXXXXX", tmp != NULL && *tmp ? tmp : "/tmp");
   CHECK(mkdtemp(dir) != NULL);
   char path[4200];
   snprintf(path, sizeof path, "%s/words.db", dir);

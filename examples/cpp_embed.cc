@@ -131,9 +131,10 @@ std::string Property(strata::DB* db, const char* name) {
 }  // namespace
 
 int main() {
-  char tmpl[] = "/tmp/strata-cpp-example-XXXXXX";
-  CHECK(mkdtemp(tmpl) != nullptr);
-  const std::string dir = tmpl;
+  const char* tmp = std::getenv("TMPDIR");
+  std::string dir =
+      std::string(tmp != nullptr && *tmp ? tmp : "/tmp") + "/strata-cpp-example-XXXXXX";
+  CHECK(mkdtemp(dir.data()) != nullptr);
   const std::string path = dir + "/readings";
   std::printf("strata %s, store in %s\n", strata::LibraryVersion(), path.c_str());
 
