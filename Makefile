@@ -2,6 +2,7 @@
 #
 #   make            build/strata.so (the SQLite extension) and build/libstrata.a
 #   make demo       install what is missing, build, run examples/quickstart.sql
+#   make examples   build and run every example in examples/ (each checks its results)
 #   make test       everything CI runs: unit, crash and SQL tests, then the same
 #                   again under ASan + UBSan (ends with a summary line)
 #   make unit | sqltest | bench | asan | tsan | fuzz | crashtest | format | lint
@@ -183,6 +184,30 @@ demo: all
 	@echo "== sqlite3 $$(sqlite3 --version | cut -d' ' -f1) running examples/quickstart.sql"
 	@rm -rf $(BUILD)/demo && mkdir -p $(BUILD)/demo
 	cd $(BUILD)/demo && sqlite3 -cmd ".load $(CURDIR)/$(SO)" demo.db < $(CURDIR)/examples/quickstart.sql
+
+# ---- examples -------------------------------------------------------------
+# Builds and runs every example, each in a fresh temporary directory (kept if
+# it fails). The Python one needs an interpreter whose sqlite3 module can load
+# extensions: Debian's /usr/bin/python3 can, pyenv-style builds often cannot.
+.PHONY: examples
+EXAMPLES_PYTHON ?= /usr/bin/python3
+$(BUILD)/examples/c_load_extension: examples/c_load_extension.c | check-deps
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -Wall -Wextra -O2 -o $@ $< -lsqlite3
+$(BUILD)/examples/cpp_embed: examples/cpp_embed.cc $(LIB)
+	@mkdir -p $(dir $@)
+	$(CXX) -std=c++20 -Wall -Wextra -O2 $(SANFLAGS) -Iengine/include -o $@ $< $(LIB) -pthread $(SANFLAGS)
+
+examples: $(SO) $(BUILD)/examples/c_load_extension $(BUILD)/examples/cpp_embed
+	@set -e; ext=$(CURDIR)/$(SO:.so=); ex=$(CURDIR)/examples; bin=$(CURDIR)/$(BUILD)/examples; \
+	run() { d=$$(mktemp -d "$${TMPDIR:-/tmp}/strata-example-XXXXXX"); echo "### example $$1 (in $$d)"; \
+	  if (cd "$$d" && sh -c "$$2"); then rm -rf "$$d"; else echo "FAILED: $$1 (kept $$d)"; exit 1; fi; }; \
+	run quickstart.sql "sqlite3 -bail -cmd '.load $$ext' demo.db < $$ex/quickstart.sql"; \
+	run analytics.sql "sqlite3 -cmd '.load $$ext' events.db < $$ex/analytics.sql"; \
+	run python_sqlite3.py "$(EXAMPLES_PYTHON) $$ex/python_sqlite3.py $$ext"; \
+	run c_load_extension "$$bin/c_load_extension $$ext"; \
+	run cpp_embed "$$bin/cpp_embed"; \
+	echo "examples: all 5 passed"
 
 # ---- benchmarks -----------------------------------------------------------
 BENCH_CXXFLAGS := -std=c++20 -Wall -Wextra -O2 -DNDEBUG -g -pthread -Iengine/include -Iengine -I.

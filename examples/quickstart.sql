@@ -1,4 +1,4 @@
--- A first session with strata in the sqlite3 shell (run by `make demo`).
+-- A first session with strata in the sqlite3 shell (run by `make demo` and `make examples`).
 -- The extension is already loaded (.load ./build/strata).
 .headers on
 .mode box
