@@ -168,10 +168,11 @@ difftest: $(UNIT_BIN) $(SO)
 	cd $(BUILD) && STRATA_EXT=$(CURDIR)/$(SO) STRATA_DIFF_OPS=$(DIFF_OPS) \
 	  ./unit_tests --gtest_filter='*Differential*'
 
-# What CI runs: the suite, then the same suite under ASan + UBSan. (TSan
-# runs apart: make tsan.)
+# What CI runs: the suite, the examples (each checks its own results), then
+# the suite again under ASan + UBSan. (TSan runs apart: make tsan.)
 test:
 	$(MAKE) --no-print-directory suite SANITIZE=
+	$(MAKE) --no-print-directory examples SANITIZE=
 	$(MAKE) --no-print-directory suite SANITIZE=address
 
 asan:
