@@ -132,11 +132,19 @@ TEST(SkipListTest, AscendingAppendsThenRandomInserts) {
     iter.Next();
   }
   ASSERT_FALSE(iter.Valid());
+  // Backwards, through the level-0 back links.
+  iter.SeekToLast();
+  for (auto it = model.rbegin(); it != model.rend(); ++it) {
+    ASSERT_TRUE(iter.Valid());
+    ASSERT_EQ(*it, KeyOf(iter.key()));
+    iter.Prev();
+  }
+  ASSERT_FALSE(iter.Valid());
 }
 
 // Readers run while the writer inserts ascending and random keys; every
-// reader scan must be sorted and must contain every key that was inserted
-// before the scan started.
+// reader scan, forward or backward, must be sorted and must contain every
+// key that was inserted before the scan started.
 TEST(SkipListTest, ConcurrentReadersWhileWriting) {
   Arena arena;
   List list(U64Comparator(), &arena);
@@ -160,9 +168,15 @@ TEST(SkipListTest, ConcurrentReadersWhileWriting) {
       uint64_t prev = 0;
       bool first = true;
       size_t found = 0;
-      for (iter.SeekToFirst(); iter.Valid(); iter.Next()) {
+      const bool backward = n % 2 == 1;
+      if (backward) {
+        iter.SeekToLast();
+      } else {
+        iter.SeekToFirst();
+      }
+      for (; iter.Valid(); backward ? iter.Prev() : iter.Next()) {
         uint64_t k = KeyOf(iter.key());
-        if (!first && k <= prev) failures++;
+        if (!first && (backward ? k >= prev : k <= prev)) failures++;
         if (expected.count(k)) found++;
         prev = k;
         first = false;

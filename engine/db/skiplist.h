@@ -3,14 +3,22 @@
 //
 // Thread safety: one writer at a time (the caller serializes Insert); any
 // number of readers concurrently with the writer and with each other, without
-// locks. A node, once linked, is never removed or changed until the whole
-// list (and its Arena) is destroyed, so readers only need the release/acquire
-// pairing on the next pointers.
+// locks. A node, once linked, is never removed, and its key never changes,
+// until the whole list (and its Arena) is destroyed, so readers only need the
+// release/acquire pairing on the links.
+//
+// Level 0 is doubly linked, so that an iterator steps backwards in O(1)
+// rather than by a search from the head (reverse scans). Insert sets the new
+// node's back link before publishing it and then points its successor back
+// at it: a reader stepping back concurrently may still skip the node being
+// inserted, as if it came a moment later. (The memtable's readers never miss
+// anything this way that they could see: an entry is visible to a read only
+// once its sequence is published, after Insert has returned.)
 //
 // Node layout in the arena (upper levels before the node so that the key
-// follows level 0's pointer and a comparison touches one cache line):
+// follows the level-0 links and a comparison touches one cache line):
 //
-//   [next[h-1]] ... [next[1]] | Node{next[0]} | key bytes ...
+//   [next[h-1]] ... [next[1]] | Node{next[0], prev} | key bytes ...
 //
 // A key is a `const char*` the Comparator knows how to read (the memtable's
 // length-prefixed entry).
@@ -61,7 +69,7 @@ class SkipList {
     const char* key() const { return node_->Key(); }
     void Next() { node_ = node_->Next(0); }
     void Prev() {
-      node_ = list_->FindLessThan(node_->Key());
+      node_ = node_->Prev();
       if (node_ == list_->head_) node_ = nullptr;
     }
     // First key >= target.
@@ -95,8 +103,11 @@ class SkipList {
     void SetNext(int n, Node* x) { Link(n)->store(x, std::memory_order_release); }
     Node* NoBarrierNext(int n) { return Link(n)->load(std::memory_order_relaxed); }
     void NoBarrierSetNext(int n, Node* x) { Link(n)->store(x, std::memory_order_relaxed); }
+    Node* Prev() { return prev_.load(std::memory_order_acquire); }
+    void SetPrev(Node* x) { prev_.store(x, std::memory_order_release); }
 
-    std::atomic<Node*> next_[1];
+    std::atomic<Node*> next_[1];  // level 0; higher levels precede the node
+    std::atomic<Node*> prev_;     // level 0 back link (head_ for the first node)
   };
 
   Node* NewNode(size_t key_size, int height);
@@ -107,7 +118,6 @@ class SkipList {
   }
   // First node >= key; fills prev[level] with the last node < key at each level.
   Node* FindGreaterOrEqual(const char* key, Node** prev) const;
-  Node* FindLessThan(const char* key) const;
   Node* FindLast() const;
 
   Comparator const cmp_;
@@ -134,6 +144,7 @@ SkipList<Comparator>::SkipList(Comparator cmp, Arena* arena)
     head_->NoBarrierSetNext(i, nullptr);
     prev_[i] = head_;
   }
+  head_->SetPrev(nullptr);
 }
 
 template <class Comparator>
@@ -182,21 +193,6 @@ typename SkipList<Comparator>::Node* SkipList<Comparator>::FindGreaterOrEqual(
 }
 
 template <class Comparator>
-typename SkipList<Comparator>::Node* SkipList<Comparator>::FindLessThan(const char* key) const {
-  Node* x = head_;
-  int level = GetMaxHeight() - 1;
-  while (true) {
-    Node* next = x->Next(level);
-    if (next == nullptr || cmp_(next->Key(), key) >= 0) {
-      if (level == 0) return x;
-      level--;
-    } else {
-      x = next;
-    }
-  }
-}
-
-template <class Comparator>
 typename SkipList<Comparator>::Node* SkipList<Comparator>::FindLast() const {
   Node* x = head_;
   int level = GetMaxHeight() - 1;
@@ -231,10 +227,13 @@ void SkipList<Comparator>::Insert(const char* key) {
     // nullptr at head_'s new levels, which is correct.
     max_height_.store(height, std::memory_order_relaxed);
   }
+  Node* const successor = prev_[0]->NoBarrierNext(0);
+  x->SetPrev(prev_[0]);
   for (int i = 0; i < height; i++) {
     x->NoBarrierSetNext(i, prev_[i]->NoBarrierNext(i));
     prev_[i]->SetNext(i, x);
   }
+  if (successor != nullptr) successor->SetPrev(x);
   // After linking, x is the predecessor of keys just above it at its levels.
   for (int i = 0; i < height; i++) prev_[i] = x;
   last_ = x;
