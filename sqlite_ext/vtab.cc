@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -122,6 +124,9 @@ int Init(sqlite3* db, int argc, const char* const* argv, sqlite3_vtab** out, cha
   const size_t ncols = store->schema.columns().size() + 1;
   vt->holders = std::vector<ValueHolder>(ncols);
   vt->values.resize(ncols);
+  const size_t key_words = (store->schema.key_columns().size() + 63) / 64;
+  vt->real_key_mask.resize(key_words);
+  vt->neg_zero_key_mask.resize(key_words);
   *out = &vt->base;
   RegisterTable(vt);
   return SQLITE_OK;
@@ -300,7 +305,11 @@ int BuildRow(StrataVtab* vt, int argc, sqlite3_value** argv, bool is_insert,
   }
   // The key.
   vt->key_buf.clear();
-  uint64_t real_mask = 0;
+  // What the canonical key encoding loses, for the row to keep (row_codec.h).
+  std::vector<uint64_t>& real_mask = vt->real_key_mask;
+  std::vector<uint64_t>& neg_zero_mask = vt->neg_zero_key_mask;
+  std::fill(real_mask.begin(), real_mask.end(), 0);
+  std::fill(neg_zero_mask.begin(), neg_zero_mask.end(), 0);
   if (schema.kind() == KeyKind::kRowid) {
     const int alias = schema.rowid_alias();
     SqlValue key;
@@ -338,9 +347,12 @@ int BuildRow(StrataVtab* vt, int argc, sqlite3_value** argv, bool is_insert,
         return KeyError(vt, SQLITE_CONSTRAINT_NOTNULL,
                         "NOT NULL constraint failed: " + vt->table + "." + columns[keys[k]].name);
       }
-      // The key encoding cannot tell 1.0 from 1: remember REALs.
+      // The key encoding cannot tell 1.0 from 1, nor -0.0 from 0: remember REALs and their
+      // sign. (Under REAL affinity a native table drops both: it stores 1.0 and -0.0 as the
+      // integers 1 and 0, and reads them back as 1.0 and 0.0.)
       if (v.type == SqlValue::Type::kReal && columns[keys[k]].affinity != Affinity::kReal) {
-        real_mask |= uint64_t{1} << (k < 63 ? k : 63);
+        real_mask[k / 64] |= uint64_t{1} << (k % 64);
+        if (v.r == 0 && std::signbit(v.r)) neg_zero_mask[k / 64] |= uint64_t{1} << (k % 64);
       }
     }
     if (keys.size() == 1) {
@@ -381,7 +393,7 @@ int BuildRow(StrataVtab* vt, int argc, sqlite3_value** argv, bool is_insert,
   thread_local std::vector<SqlValue> gathered;
   gathered.resize(value_cols.size());
   for (size_t j = 0; j < value_cols.size(); j++) gathered[j] = row[value_cols[j]];
-  EncodeRow(gathered.data(), gathered.size(), real_mask, &vt->row_buf);
+  EncodeRow(gathered.data(), gathered.size(), real_mask, neg_zero_mask, &vt->row_buf);
   return SQLITE_OK;
 }
 

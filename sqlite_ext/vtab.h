@@ -91,6 +91,8 @@ struct StrataVtab {
   std::string lookup_buf;
   std::string old_row_buf;  // the stored row an UPDATE reads unchanged columns from
   RowReader old_row;
+  std::vector<uint64_t> real_key_mask;      // one bit per key column
+  std::vector<uint64_t> neg_zero_key_mask;  // one bit per key column
 
   // Row count estimate for the planner, refreshed now and then.
   double row_estimate = 0;

@@ -348,15 +348,19 @@ int StrataColumn(sqlite3_vtab_cursor* cursor, sqlite3_context* ctx, int column) 
     int rc = DecodeCurrentKey(c);
     if (rc != SQLITE_OK) return rc;
     SqlValue v = c->key_values[schema.kind() == KeyKind::kRowid ? 0 : p];
-    if (v.type == SqlValue::Type::kInteger && col.affinity != Affinity::kInteger &&
-        schema.kind() != KeyKind::kRowid) {
-      // The key cannot tell 1.0 from 1; the row remembers.
+    if (v.type == SqlValue::Type::kInteger && schema.kind() != KeyKind::kRowid) {
+      // The key cannot tell 1.0 from 1, nor -0.0 from 0; the row remembers. REAL affinity
+      // makes every number a REAL (and, as in a native table, -0.0 reads back as 0.0).
       if (col.affinity == Affinity::kReal) {
         v = SqlValue::Real(static_cast<double>(v.i));
-      } else {
+      } else if (col.affinity != Affinity::kInteger) {
         rc = ParseCurrentRow(c);
         if (rc != SQLITE_OK) return rc;
-        if (c->row.KeyColumnWasReal(p)) v = SqlValue::Real(static_cast<double>(v.i));
+        if (c->row.KeyColumnWasNegativeZero(p)) {
+          v = SqlValue::Real(-0.0);
+        } else if (c->row.KeyColumnWasReal(p)) {
+          v = SqlValue::Real(static_cast<double>(v.i));
+        }
       }
     }
     ResultValue(ctx, v);

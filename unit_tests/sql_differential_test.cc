@@ -422,8 +422,6 @@ std::vector<SchemaSpec> Schemas() {
 //
 // Statement shapes that expose strata bugs found by this test are generated only under
 // STRATA_DIFF_KNOWN_BUGS=1; each has a DISABLED_ reproducer at the end of this file.
-//   1. A key -0.0 in a key column without REAL affinity reads back as +0.0 (SQLite keeps the
-//      sign): -0.0 never enters a key (key pools, and `0 - key` for negation).
 //   2. A REAL -9223372036854775808.0 in an INTEGER-affinity key column of a WITHOUT ROWID
 //      table (`SET b = b - 1` from the smallest integer) reads back as INTEGER: results map
 //      that REAL to the INTEGER before comparing.
@@ -545,7 +543,6 @@ class Generator {
 
   std::string KeyValue(size_t k) {
     std::string v = OneIn(25) ? Value(Dom::kAny) : Pick(spec_.key_pool[k]);
-    if (!known_bugs_ && v == "-0.0") v = "0.0";  // known bug 1
     // The largest rowid makes the next one random in SQLite (see the top comment).
     if (spec_.rowid_table && v == "9223372036854775807") v = "9223372036854774000";
     return v;
@@ -554,10 +551,6 @@ class Generator {
   std::string KeyShift() {
     std::string shift = Pick(spec_.key_shifts);
     if (!known_bugs_) {
-      for (const std::string& key : spec_.key) {
-        // Known bug 1: -key makes -0.0 of 0.0.
-        shift = ReplaceAll(shift, "= -" + key, "= 0 - " + key);
-      }
       // Known bug 2: arithmetic on an INTEGER key column of a WITHOUT ROWID table stays
       // above -2^63, where it would turn into a REAL.
       for (const ColSpec& c : spec_.cols) {
