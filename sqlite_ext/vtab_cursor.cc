@@ -3,6 +3,7 @@
 // (merged with the connection's pending writes inside a transaction);
 // xColumn decodes only the column asked for.
 #include <algorithm>
+#include <cstdint>
 
 #include "sqlite_ext/key_codec.h"
 #include "sqlite_ext/status_map.h"
@@ -351,9 +352,11 @@ int StrataColumn(sqlite3_vtab_cursor* cursor, sqlite3_context* ctx, int column) 
     if (v.type == SqlValue::Type::kInteger && schema.kind() != KeyKind::kRowid) {
       // The key cannot tell 1.0 from 1, nor -0.0 from 0; the row remembers. REAL affinity
       // makes every number a REAL (and, as in a native table, -0.0 reads back as 0.0).
+      // INTEGER affinity turns every integral REAL into an INTEGER except -2^63 (SQLite
+      // leaves the int64 extremes alone), so only that value needs the row there.
       if (col.affinity == Affinity::kReal) {
         v = SqlValue::Real(static_cast<double>(v.i));
-      } else if (col.affinity != Affinity::kInteger) {
+      } else if (col.affinity != Affinity::kInteger || v.i == INT64_MIN) {
         rc = ParseCurrentRow(c);
         if (rc != SQLITE_OK) return rc;
         if (c->row.KeyColumnWasNegativeZero(p)) {

@@ -422,9 +422,6 @@ std::vector<SchemaSpec> Schemas() {
 //
 // Statement shapes that expose strata bugs found by this test are generated only under
 // STRATA_DIFF_KNOWN_BUGS=1; each has a DISABLED_ reproducer at the end of this file.
-//   2. A REAL -9223372036854775808.0 in an INTEGER-affinity key column of a WITHOUT ROWID
-//      table (`SET b = b - 1` from the smallest integer) reads back as INTEGER: results map
-//      that REAL to the INTEGER before comparing.
 //   3. INSERT OR IGNORE / UPDATE OR IGNORE: after an ignored conflict, a later error that
 //      SQLite raises itself in the same statement (datatype mismatch for a non-integer rowid)
 //      carries the stale "UNIQUE constraint failed" message strata set for the ignored row:
@@ -434,20 +431,6 @@ std::vector<SchemaSpec> Schemas() {
 
 // Maps what the known bugs make differ (see above) to the native outcome.
 void TolerateKnownBugs(const std::string& sql, Outcome* strata, Outcome* native) {
-  // Bug 2: REAL -2^63 read back as INTEGER.
-  for (Outcome* o : {strata, native}) {
-    for (Row& row : o->rows) {
-      for (Cell& c : row) {
-        double d;
-        if (c.type == SQLITE_FLOAT &&
-            (memcpy(&d, c.bytes.data(), 8), d == -9223372036854775808.0)) {
-          const int64_t i = INT64_MIN;
-          c.type = SQLITE_INTEGER;
-          c.bytes.assign(reinterpret_cast<const char*>(&i), 8);
-        }
-      }
-    }
-  }
   // Bug 3: a stale UNIQUE message after an ignored conflict.
   if (sql.find("OR IGNORE") != std::string::npos && strata->rc == native->rc &&
       strata->error.rfind("UNIQUE constraint failed", 0) == 0) {
@@ -548,20 +531,7 @@ class Generator {
     return v;
   }
 
-  std::string KeyShift() {
-    std::string shift = Pick(spec_.key_shifts);
-    if (!known_bugs_) {
-      // Known bug 2: arithmetic on an INTEGER key column of a WITHOUT ROWID table stays
-      // above -2^63, where it would turn into a REAL.
-      for (const ColSpec& c : spec_.cols) {
-        if (!spec_.rowid_table && c.dom == Dom::kInt && shift.rfind(c.name + " = ", 0) == 0 &&
-            shift.find(',') == std::string::npos) {
-          shift = c.name + " = max(" + shift.substr(c.name.size() + 3) + ", -9000000000000000000)";
-        }
-      }
-    }
-    return shift;
-  }
+  std::string KeyShift() { return Pick(spec_.key_shifts); }
 
   const ColSpec* NonKeyColumn() {
     std::vector<const ColSpec*> cols;
