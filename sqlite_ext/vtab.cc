@@ -51,6 +51,16 @@ int KeyError(StrataVtab* vt, int code, const std::string& message) {
   return code;
 }
 
+// A constraint error, for SQLite to apply the statement's conflict mode to. Under OR IGNORE
+// SQLite skips the row and goes on, but it has already moved zErrMsg into the statement
+// (sqlite3VtabImportErrmsg), where it would stand for any later error of the statement that
+// SQLite raises without a message of its own (a datatype mismatch, say). So an ignored
+// row's error carries no message.
+int ConstraintError(StrataVtab* vt, int code, const std::string& message) {
+  if (sqlite3_vtab_on_conflict(vt->db) == SQLITE_IGNORE) return code;
+  return KeyError(vt, code, message);
+}
+
 // Creates or connects: parses the arguments, opens (or shares) the store
 // and declares the table to SQLite.
 int Init(sqlite3* db, int argc, const char* const* argv, sqlite3_vtab** out, char** err,
@@ -344,8 +354,9 @@ int BuildRow(StrataVtab* vt, int argc, sqlite3_value** argv, bool is_insert,
     for (size_t k = 0; k < keys.size(); k++) {
       const SqlValue& v = vt->values[keys[k]];
       if (v.is_null()) {
-        return KeyError(vt, SQLITE_CONSTRAINT_NOTNULL,
-                        "NOT NULL constraint failed: " + vt->table + "." + columns[keys[k]].name);
+        return ConstraintError(
+            vt, SQLITE_CONSTRAINT_NOTNULL,
+            "NOT NULL constraint failed: " + vt->table + "." + columns[keys[k]].name);
       }
       // The key encoding cannot tell 1.0 from 1, nor -0.0 from 0: remember REALs and their
       // sign. (Under REAL affinity a native table drops both: it stores 1.0 and -0.0 as the
@@ -365,8 +376,8 @@ int BuildRow(StrataVtab* vt, int argc, sqlite3_value** argv, bool is_insert,
   }
   for (int i = 0; i < ncols; i++) {
     if (columns[i].not_null && vt->values[i].is_null()) {
-      return KeyError(vt, SQLITE_CONSTRAINT_NOTNULL,
-                      "NOT NULL constraint failed: " + vt->table + "." + columns[i].name);
+      return ConstraintError(vt, SQLITE_CONSTRAINT_NOTNULL,
+                             "NOT NULL constraint failed: " + vt->table + "." + columns[i].name);
     }
   }
   size_t key_bytes = 8;  // a rowid
@@ -398,8 +409,8 @@ int BuildRow(StrataVtab* vt, int argc, sqlite3_value** argv, bool is_insert,
 }
 
 int ConflictError(StrataVtab* vt) {
-  return KeyError(vt, SQLITE_CONSTRAINT_PRIMARYKEY,
-                  "UNIQUE constraint failed: " + vt->schema->KeyDescription(vt->table));
+  return ConstraintError(vt, SQLITE_CONSTRAINT_PRIMARYKEY,
+                         "UNIQUE constraint failed: " + vt->schema->KeyDescription(vt->table));
 }
 
 int Update(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_int64* rowid) {

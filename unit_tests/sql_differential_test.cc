@@ -18,7 +18,7 @@
 //   STRATA_DIFF_OPS=<n>             statements per schema (default 250, a few seconds in all);
 //                                   e.g. STRATA_DIFF_OPS=20000 for a long run.
 //   STRATA_DIFF_KNOWN_BUGS=1        also generate the statement shapes that hit the known bugs
-//                                   listed at kKnownBugs below (off by default so that
+//                                   listed under "known bugs" below (off by default so that
 //                                   `make test` stays green until they are fixed).
 //   STRATA_DIFF_VERBOSE=1           print every statement as it runs.
 //
@@ -421,22 +421,9 @@ std::vector<SchemaSpec> Schemas() {
 // ---- known bugs ---------------------------------------------------------------
 //
 // Statement shapes that expose strata bugs found by this test are generated only under
-// STRATA_DIFF_KNOWN_BUGS=1; each has a DISABLED_ reproducer at the end of this file.
-//   3. INSERT OR IGNORE / UPDATE OR IGNORE: after an ignored conflict, a later error that
-//      SQLite raises itself in the same statement (datatype mismatch for a non-integer rowid)
-//      carries the stale "UNIQUE constraint failed" message strata set for the ignored row:
-//      messages are not compared for such statements when strata's is a UNIQUE one.
+// STRATA_DIFF_KNOWN_BUGS=1 (sql_tests/32_open_bugs.sql reproduces each):
 //   4. strata_compact resurrects a deleted row whose older value sits in level 1 or deeper
 //      (put, compact, delete, compact: the row is back): strata_flush is called instead.
-
-// Maps what the known bugs make differ (see above) to the native outcome.
-void TolerateKnownBugs(const std::string& sql, Outcome* strata, Outcome* native) {
-  // Bug 3: a stale UNIQUE message after an ignored conflict.
-  if (sql.find("OR IGNORE") != std::string::npos && strata->rc == native->rc &&
-      strata->error.rfind("UNIQUE constraint failed", 0) == 0) {
-    strata->error = native->error;
-  }
-}
 
 // ---- the generator --------------------------------------------------------
 
@@ -1078,7 +1065,6 @@ TEST_P(SqlDifferentialTest, MatchesNativeTable) {
     Outcome a = Do("SELECT " + all_cols + " FROM " + kStrataName, kStrataName);
     Outcome b =
         Do("SELECT " + all_cols + " FROM " + kNativeName + " ORDER BY " + order, kNativeName);
-    if (!known_bugs) TolerateKnownBugs("", &a, &b);
     if (a.rc == b.rc && a.rows == b.rows) return true;
     const size_t first = FirstDifference(a.rows, b.rows);
     ADD_FAILURE() << "op " << op << ": the tables differ (first at row " << first
@@ -1172,9 +1158,6 @@ TEST_P(SqlDifferentialTest, MatchesNativeTable) {
     }
     compared++;
     if (a.rc != SQLITE_OK) errors++;
-    if (!known_bugs) {
-      TolerateKnownBugs(st.sql, &a, &b);
-    }
     if (!st.ordered) {
       std::sort(a.rows.begin(), a.rows.end());
       std::sort(b.rows.begin(), b.rows.end());
