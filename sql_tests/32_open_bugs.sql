@@ -15,19 +15,6 @@ SELECT 'bug 4 before', group_concat(key) FROM c;
 SELECT strata_compact('c');
 SELECT 'bug 4 after', group_concat(key) FROM c;
 --
--- 5. A key term with a collation other than BINARY is consumed as a BINARY
---    point get or range, missing the rows equal under the collation.
-CREATE VIRTUAL TABLE s USING strata(k TEXT PRIMARY KEY, v);
-CREATE TABLE ns(k TEXT PRIMARY KEY, v) WITHOUT ROWID;
-INSERT INTO s VALUES ('a', 1), ('A', 2), ('b', 3), ('B', 4), ('ab', 5);
-INSERT INTO ns SELECT * FROM s;
-SELECT 'bug 5 =', group_concat(k) FROM s WHERE k = 'a' COLLATE NOCASE;
-SELECT 'bug 5 = native', group_concat(k) FROM ns WHERE k = 'a' COLLATE NOCASE;
-SELECT 'bug 5 >', group_concat(k) FROM s WHERE k > 'a' COLLATE NOCASE;
-SELECT 'bug 5 > native', group_concat(k) FROM ns WHERE k > 'a' COLLATE NOCASE;
-SELECT 'bug 5 IN', group_concat(k) FROM s WHERE k COLLATE NOCASE IN ('a', 'b');
-SELECT 'bug 5 IN native', group_concat(k) FROM ns WHERE k COLLATE NOCASE IN ('a', 'b');
---
 -- 6. DROP TABLE and ALTER TABLE ... RENAME inside a transaction that is rolled
 --    back: SQLite restores the schema, but xDestroy already deleted the store
 --    and xRename already moved it, so the table comes back empty (the renamed

@@ -549,7 +549,7 @@ class Generator {
   std::string KeyTerm(size_t k) {
     const std::string name = KeyName(k);
     static const char* kOps[] = {">", ">=", "<", "<="};
-    switch (Uniform(15)) {
+    switch (Uniform(16)) {
       case 0:
       case 1:
         return name + " = " + KeyValue(k);
@@ -606,6 +606,14 @@ class Generator {
           default:
             return "(" + name + " = " + v + " OR " + name + " = " + KeyValue(k) + ")";
         }
+      }
+      case 14: {
+        // A collation other than BINARY, the key order: on either side, or in an IN.
+        const std::string coll = OneIn(3) ? " COLLATE RTRIM" : " COLLATE NOCASE";
+        static const char* kCollOps[] = {" = ", " > ", " >= ", " < ", " <= ", " IS "};
+        if (OneIn(4)) return name + coll + " IN (" + KeyValue(k) + ", " + KeyValue(k) + ")";
+        if (OneIn(4)) return KeyValue(k) + coll + kCollOps[Uniform(6)] + name;
+        return name + kCollOps[Uniform(6)] + KeyValue(k) + coll;
       }
       case 13:
         return name + " IN (SELECT " + spec_.aux_cols[AuxKeyIndex(k)] +
@@ -809,8 +817,14 @@ class Generator {
     std::string key0 = spec_.key[0];
     if (r < 11) {
       std::string order;
-      switch (Uniform(5)) {
+      switch (Uniform(6)) {
         case 0:
+          break;
+        case 5:
+          // Not the key order: ties broken by the key itself.
+          order = " ORDER BY " + key0 + " COLLATE NOCASE" + (OneIn(2) ? " DESC, " : ", ") +
+                  KeyList("");
+          s.ordered = true;
           break;
         case 1:
           order = " ORDER BY " + KeyList("");
