@@ -125,3 +125,52 @@ SELECT 'plan: c WHERE a = ''X'' AND b > ''a'' COLLATE NOCASE';
 EXPLAIN QUERY PLAN SELECT * FROM c WHERE a = 'X' AND b > 'a' COLLATE NOCASE;
 SELECT 'plan: c WHERE a = ''x'' COLLATE NOCASE AND b >= ''B''';
 EXPLAIN QUERY PLAN SELECT * FROM c WHERE a = 'x' COLLATE NOCASE AND b >= 'B';
+--
+-- A case-insensitive LIKE (SQLite's default) gets no range from the NOCASE terms SQLite adds;
+-- strata derives one from the pattern itself: every casing of the prefix lies between its
+-- upper-case and lower-case forms. Keys in every casing, and with '[' .. '`' (which sort
+-- between the two cases) and NULs.
+CREATE VIRTUAL TABLE w USING strata(k TEXT PRIMARY KEY, v);
+CREATE TABLE nw(k TEXT PRIMARY KEY, v) WITHOUT ROWID;
+INSERT INTO w VALUES ('k02', 1), ('K02x', 2), ('k02X', 3), ('K0', 4), ('k03', 5), ('kO2', 6),
+                     ('k_2', 7), ('k[2', 8), ('K[2', 9), ('[k02', 10), ('a', 11), ('Z', 12),
+                     ('k0' || char(0) || 'z', 13), ('K0' || char(0) || 'Y', 14), ('', 15);
+INSERT INTO nw SELECT * FROM w;
+SELECT 'LIKE k02%', (SELECT group_concat(v) FROM (SELECT v FROM w WHERE k LIKE 'k02%' ORDER BY k)),
+                    (SELECT group_concat(v) FROM (SELECT v FROM nw WHERE k LIKE 'k02%' ORDER BY k));
+SELECT 'LIKE K0%', (SELECT group_concat(v) FROM (SELECT v FROM w WHERE k LIKE 'K0%' ORDER BY k)),
+                   (SELECT group_concat(v) FROM (SELECT v FROM nw WHERE k LIKE 'K0%' ORDER BY k));
+SELECT 'LIKE k[%', (SELECT group_concat(v) FROM (SELECT v FROM w WHERE k LIKE 'k[%' ORDER BY k)),
+                   (SELECT group_concat(v) FROM (SELECT v FROM nw WHERE k LIKE 'k[%' ORDER BY k));
+SELECT 'LIKE K0<NUL>%',
+  (SELECT group_concat(v) FROM (SELECT v FROM w WHERE k LIKE 'K0' || char(0) || '%' ORDER BY k)),
+  (SELECT group_concat(v) FROM (SELECT v FROM nw WHERE k LIKE 'K0' || char(0) || '%' ORDER BY k));
+SELECT 'LIKE k_2', (SELECT group_concat(v) FROM (SELECT v FROM w WHERE k LIKE 'k_2' ORDER BY k)),
+                   (SELECT group_concat(v) FROM (SELECT v FROM nw WHERE k LIKE 'k_2' ORDER BY k));
+SELECT 'LIKE %', (SELECT count(*) FROM w WHERE k LIKE '%'), (SELECT count(*) FROM nw WHERE k LIKE '%');
+-- In the second column of a composite key (escaped form), after an equality.
+CREATE VIRTUAL TABLE w2 USING strata(a TEXT, k TEXT, PRIMARY KEY (a, k));
+CREATE TABLE nw2(a TEXT, k TEXT, PRIMARY KEY (a, k)) WITHOUT ROWID;
+INSERT INTO w2 SELECT 'p', k FROM w;
+INSERT INTO w2 SELECT 'q', k FROM w;
+INSERT INTO nw2 SELECT * FROM w2;
+SELECT 'composite LIKE k02%',
+  (SELECT group_concat(a || k) FROM (SELECT a, k FROM w2 WHERE a = 'p' AND k LIKE 'k02%' ORDER BY k)),
+  (SELECT group_concat(a || k) FROM (SELECT a, k FROM nw2 WHERE a = 'p' AND k LIKE 'k02%' ORDER BY k));
+SELECT 'composite LIKE K0<NUL>%',
+  (SELECT group_concat(hex(k)) FROM (SELECT k FROM w2 WHERE a = 'q' AND k LIKE 'K0' || char(0) || '%' ORDER BY k)),
+  (SELECT group_concat(hex(k)) FROM (SELECT k FROM nw2 WHERE a = 'q' AND k LIKE 'K0' || char(0) || '%' ORDER BY k));
+SELECT 'plan: w WHERE k LIKE ''k02%''';
+EXPLAIN QUERY PLAN SELECT * FROM w WHERE k LIKE 'k02%';
+PRAGMA case_sensitive_like = 1;
+SELECT 'case-sensitive LIKE k02%',
+  (SELECT group_concat(v) FROM (SELECT v FROM w WHERE k LIKE 'k02%' ORDER BY k)),
+  (SELECT group_concat(v) FROM (SELECT v FROM nw WHERE k LIKE 'k02%' ORDER BY k));
+SELECT 'plan: w WHERE k LIKE ''k02%'', case-sensitive';
+EXPLAIN QUERY PLAN SELECT * FROM w WHERE k LIKE 'k02%';
+SELECT 'case-sensitive LIKE K0<NUL>%',
+  (SELECT group_concat(v) FROM (SELECT v FROM w WHERE k LIKE 'K0' || char(0) || '%' ORDER BY k)),
+  (SELECT group_concat(v) FROM (SELECT v FROM nw WHERE k LIKE 'K0' || char(0) || '%' ORDER BY k));
+SELECT 'GLOB K0<NUL>*',
+  (SELECT group_concat(v) FROM (SELECT v FROM w WHERE k GLOB 'K0' || char(0) || '*' ORDER BY k)),
+  (SELECT group_concat(v) FROM (SELECT v FROM nw WHERE k GLOB 'K0' || char(0) || '*' ORDER BY k));

@@ -54,17 +54,30 @@ void SetRowFromList(StrataCursor* c) {
 }
 
 // The literal prefix of a GLOB or LIKE pattern: the characters before the
-// first wildcard. For a case-insensitive LIKE, also before the first ASCII
-// letter (which would match either case).
-std::string PatternPrefix(std::string_view pattern, bool glob, bool like_nocase) {
+// first wildcard. SQLite reads a pattern (and the text it matches) as a C
+// string, so a NUL ends it: 'K0' || char(0) || '%' matches 'K0' exactly.
+std::string PatternPrefix(std::string_view pattern, bool glob) {
   std::string prefix;
   for (char ch : pattern) {
+    if (ch == '\0') break;
     if (glob && (ch == '*' || ch == '?' || ch == '[')) break;
     if (!glob && (ch == '%' || ch == '_')) break;
-    if (!glob && like_nocase && isalpha(static_cast<unsigned char>(ch))) break;
     prefix.push_back(ch);
   }
   return prefix;
+}
+
+// A case-insensitive LIKE matches each ASCII letter of the prefix in either
+// case (and nothing else differently: SQLite folds ASCII only). Upper case
+// sorts first, so every text that starts with some casing of the prefix lies
+// between the all-upper and the all-lower casing, position by position, and
+// thus in [upper, PrefixSuccessor(lower)).
+std::string AsciiCase(std::string s, bool upper) {
+  for (char& ch : s) {
+    if (upper && ch >= 'a' && ch <= 'z') ch = static_cast<char>(ch - 'a' + 'A');
+    if (!upper && ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+  }
+  return s;
 }
 
 bool LikeIsCaseInsensitive(sqlite3* db) {
@@ -257,11 +270,14 @@ int StrataFilter(sqlite3_vtab_cursor* cursor, int idx, const char*, int argc,
       const bool glob = (idx & plan::kGlob) != 0;
       std::string_view pattern(reinterpret_cast<const char*>(sqlite3_value_text(arg)),
                                sqlite3_value_bytes(arg));
-      std::string literal = PatternPrefix(pattern, glob, !glob && LikeIsCaseInsensitive(vt->db));
+      std::string literal = PatternPrefix(pattern, glob);
       if (!literal.empty()) {
-        std::string p = prefix + TextPrefix(literal, last);
-        if (p > lower) lower = p;
-        tighten_upper(PrefixSuccessor(p));
+        const bool nocase = !glob && LikeIsCaseInsensitive(vt->db);
+        std::string first = prefix + TextPrefix(nocase ? AsciiCase(literal, true) : literal, last);
+        std::string past = PrefixSuccessor(
+            prefix + TextPrefix(nocase ? AsciiCase(literal, false) : literal, last));
+        if (first > lower) lower = std::move(first);
+        tighten_upper(past);
       }
     }
   }
