@@ -13,6 +13,7 @@
 #include <map>
 #include <mutex>
 
+#include "sqlite_ext/ddl_txn.h"
 #include "sqlite_ext/key_codec.h"
 #include "sqlite_ext/status_map.h"
 #include "sqlite_ext/table_options.h"
@@ -108,10 +109,10 @@ int Init(sqlite3* db, int argc, const char* const* argv, sqlite3_vtab** out, cha
       path = CanonicalStorePath(std::string(file) + "-" + table + ".strata");
     }
   }
-  (void)create;
 
   Store* store = nullptr;
-  Status s = StoreRegistry::Get()->Acquire(path, temporary, schema, options, &store, &error);
+  Status s = StoreRegistry::Get()->Acquire(path, temporary, create, schema, options, db, &store,
+                                           &error);
   if (!s.ok()) {
     *err = sqlite3_mprintf("%s", error.c_str());
     if (temporary) rmdir(path.substr(0, path.rfind('/')).c_str());
@@ -119,7 +120,7 @@ int Init(sqlite3* db, int argc, const char* const* argv, sqlite3_vtab** out, cha
   }
   int rc = sqlite3_declare_vtab(db, schema.DeclareSql().c_str());
   if (rc != SQLITE_OK) {
-    StoreRegistry::Get()->Release(store);
+    StoreRegistry::Get()->Release(store, db);
     *err = sqlite3_mprintf("strata: cannot declare the table: %s", sqlite3_errmsg(db));
     return rc;
   }
@@ -167,15 +168,19 @@ int Disconnect(sqlite3_vtab* vtab) {
   auto* vt = reinterpret_cast<StrataVtab*>(vtab);
   EndTransaction(vt);
   UnregisterTable(vt);
-  StoreRegistry::Get()->Release(vt->store);
+  StoreRegistry::Get()->Release(vt->store, vt->db);
   sqlite3_free(vt->base.zErrMsg);
   delete vt;
   return SQLITE_OK;
 }
 
+// DROP TABLE. The store is deleted when the transaction commits (ddl_txn.h):
+// a rollback brings the table back, and it must find its rows.
 int Destroy(sqlite3_vtab* vtab) {
   auto* vt = reinterpret_cast<StrataVtab*>(vtab);
-  vt->store->destroy_on_release = true;
+  std::string error;
+  int rc = DeferDrop(vt->db, vt->store, vt->table, &error);
+  if (rc != SQLITE_OK) return KeyError(vt, rc, error);
   return Disconnect(vtab);
 }
 
@@ -185,6 +190,9 @@ void SetName(StrataVtab* vt, const char* new_name) {
   RegisterTable(vt);
 }
 
+// ALTER TABLE ... RENAME. A store at its default path moves to the new
+// name's when the transaction commits (ddl_txn.h); until then the new name
+// leads to it where it is.
 int Rename(sqlite3_vtab* vtab, const char* new_name) {
   auto* vt = reinterpret_cast<StrataVtab*>(vtab);
   Store* store = vt->store;
@@ -192,17 +200,20 @@ int Rename(sqlite3_vtab* vtab, const char* new_name) {
     SetName(vt, new_name);  // an explicit path stays where it is
     return SQLITE_OK;
   }
+  // Where the store is, or goes with the transaction's earlier renames.
+  std::string old_path = StoreRegistry::Get()->RenamedTo(store);
+  if (old_path.empty()) old_path = store->path;
   const std::string suffix = "-" + vt->table + ".strata";
-  const std::string& old_path = store->path;
   if (old_path.size() < suffix.size() ||
       old_path.compare(old_path.size() - suffix.size(), suffix.size(), suffix) != 0) {
     SetName(vt, new_name);
     return SQLITE_OK;
   }
-  const std::string new_path =
-      old_path.substr(0, old_path.size() - suffix.size()) + "-" + new_name + ".strata";
-  Status s = StoreRegistry::Get()->Rename(store, new_path);
-  if (!s.ok()) return VtabError(vtab, s, "cannot move the store for the renamed table");
+  const std::string new_path = CanonicalStorePath(
+      old_path.substr(0, old_path.size() - suffix.size()) + "-" + new_name + ".strata");
+  std::string error;
+  int rc = DeferRename(vt->db, store, vt->table, new_name, old_path, new_path, &error);
+  if (rc != SQLITE_OK) return KeyError(vt, rc, error);
   SetName(vt, new_name);
   return SQLITE_OK;
 }

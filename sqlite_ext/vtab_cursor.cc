@@ -119,12 +119,15 @@ int StrataOpen(sqlite3_vtab* vtab, sqlite3_vtab_cursor** out) {
   auto* c = new StrataCursor;
   memset(&c->base, 0, sizeof(c->base));
   c->vtab = reinterpret_cast<StrataVtab*>(vtab);
+  c->vtab->store->open_cursors++;  // the store is not moved under it
   *out = &c->base;
   return SQLITE_OK;
 }
 
 int StrataClose(sqlite3_vtab_cursor* cursor) {
-  delete AsCursor(cursor);
+  StrataCursor* c = AsCursor(cursor);
+  c->vtab->store->open_cursors--;
+  delete c;
   return SQLITE_OK;
 }
 
