@@ -15,7 +15,8 @@ extern "C" int sqlite3_strata_init(sqlite3* db, char** err, const sqlite3_api_ro
     return SQLITE_ERROR;
   }
   try {
-    int rc = sqlite3_create_module_v2(db, "strata", strata::StrataModule(), nullptr, nullptr);
+    int rc = sqlite3_create_module_v2(db, "strata", strata::StrataModule(),
+                                      strata::ModuleRegistered(db), strata::ModuleDestroyed);
     if (rc == SQLITE_OK) rc = strata::RegisterDdlTxnModule(db);
     if (rc == SQLITE_OK) rc = strata::RegisterAdminFunctions(db);
     if (rc == SQLITE_OK) rc = strata::RegisterLevelFunctions(db);

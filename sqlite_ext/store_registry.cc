@@ -174,13 +174,13 @@ void StoreRegistry::Release(Store* store, const void* owner) {
     std::error_code ec;
     if (!fs::exists(store->renamed_to, ec)) fs::rename(store->path, store->renamed_to, ec);
   }
-  if (store->destroy_on_release || store->temporary) {
+  // (A temporary store stays until its connection closes: SQLite may connect
+  // the table again.)
+  if (store->destroy_on_release) {
     DestroyDB(store->path, Options());
     std::error_code ec;
     fs::remove(store->path + "/" + kSchemaFileName, ec);
     fs::remove(store->path, ec);
-    // A temporary store lives in a private directory made for it.
-    if (store->temporary) fs::remove(fs::path(store->path).parent_path(), ec);
   }
   delete store;
 }

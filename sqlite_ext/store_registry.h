@@ -29,7 +29,7 @@ struct Store {
   Schema schema;
   StoreOptions options;
   WriteOptions write_options;
-  bool temporary = false;   // private to a :memory: or temp database
+  bool temporary = false;   // of a :memory: or temp database (in its connection's directory)
   bool read_only = false;   // opened read-only (option or read-only directory)
   bool destroy_on_release = false;
   // Open transactions that dropped the table (it comes back on rollback).
@@ -80,7 +80,7 @@ class StoreRegistry {
   void AddRef(Store* store, const void* owner);
 
   // Drops a reference of `owner`; the last one closes the engine (and
-  // removes the files if the store was dropped or is temporary).
+  // removes the files if the store was dropped).
   void Release(Store* store, const void* owner);
 
   // ---- DROP and RENAME waiting for their transaction (ddl_txn.cc) ----

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <map>
 #include <mutex>
 
@@ -41,6 +42,37 @@ void UnregisterTable(StrataVtab* vt) {
   std::lock_guard<std::mutex> l(tables_mu);
   auto it = Tables()->find({vt->db, LowerName(vt->schema_name + "." + vt->table)});
   if (it != Tables()->end() && it->second == vt) Tables()->erase(it);
+}
+
+// Each connection's private directory for the stores of its :memory: and
+// temporary databases, made at the first such table and removed with all in
+// it when the connection closes (the end of the module's registration).
+struct PrivateDir {
+  int registrations = 0;  // the module registered on the connection, not yet destroyed
+  std::string path;       // "" until made
+};
+std::mutex private_dirs_mu;
+std::map<sqlite3*, PrivateDir>* PrivateDirs() {
+  static auto* dirs = new std::map<sqlite3*, PrivateDir>;
+  return dirs;
+}
+
+bool PrivateDirectory(sqlite3* db, std::string* dir, std::string* error) {
+  std::lock_guard<std::mutex> l(private_dirs_mu);
+  PrivateDir& d = (*PrivateDirs())[db];
+  if (d.path.empty()) {
+    const char* tmp = getenv("TMPDIR");
+    std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/strata-XXXXXX";
+    std::vector<char> buf(pattern.begin(), pattern.end());
+    buf.push_back('\0');
+    if (mkdtemp(buf.data()) == nullptr) {
+      *error = "strata: cannot create a temporary directory in " + pattern;
+      return false;
+    }
+    d.path = buf.data();
+  }
+  *dir = d.path;
+  return true;
 }
 
 // SQL-level limits (SPEC §2), on the values themselves, before encoding.
@@ -93,17 +125,16 @@ int Init(sqlite3* db, int argc, const char* const* argv, sqlite3_vtab** out, cha
   } else {
     const char* file = sqlite3_db_filename(db, argv[1]);
     if (file == nullptr || file[0] == '\0') {
-      // :memory: or temporary database: a private directory, removed at close.
-      const char* tmp = getenv("TMPDIR");
-      std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/strata-XXXXXX";
-      std::vector<char> buf(pattern.begin(), pattern.end());
-      buf.push_back('\0');
-      if (mkdtemp(buf.data()) == nullptr) {
-        *err = sqlite3_mprintf("strata: cannot create a temporary directory in %s",
-                               pattern.c_str());
+      // :memory: or temporary database: in the connection's private directory,
+      // removed when it closes. The same path at every connect, so that a
+      // table SQLite connects again (after a ROLLBACK that undid a schema
+      // change, say) finds its rows.
+      std::string dir;
+      if (!PrivateDirectory(db, &dir, &error)) {
+        *err = sqlite3_mprintf("%s", error.c_str());
         return SQLITE_CANTOPEN;
       }
-      path = std::string(buf.data()) + "/" + table + ".strata";
+      path = CanonicalStorePath(dir + "/" + argv[1] + "-" + table + ".strata");
       temporary = true;
     } else {
       path = CanonicalStorePath(std::string(file) + "-" + table + ".strata");
@@ -115,7 +146,6 @@ int Init(sqlite3* db, int argc, const char* const* argv, sqlite3_vtab** out, cha
                                            &error);
   if (!s.ok()) {
     *err = sqlite3_mprintf("%s", error.c_str());
-    if (temporary) rmdir(path.substr(0, path.rfind('/')).c_str());
     return SqliteCode(s) == SQLITE_NOTFOUND ? SQLITE_CANTOPEN : SqliteCode(s);
   }
   int rc = sqlite3_declare_vtab(db, schema.DeclareSql().c_str());
@@ -196,7 +226,7 @@ void SetName(StrataVtab* vt, const char* new_name) {
 int Rename(sqlite3_vtab* vtab, const char* new_name) {
   auto* vt = reinterpret_cast<StrataVtab*>(vtab);
   Store* store = vt->store;
-  if (!store->options.path.empty() || store->temporary) {
+  if (!store->options.path.empty()) {
     SetName(vt, new_name);  // an explicit path stays where it is
     return SQLITE_OK;
   }
@@ -606,6 +636,28 @@ ModuleV4 kModule = {{
 const sqlite3_module* StrataModule() {
   if (sqlite3_libversion_number() >= 3044000) kModule.base.iVersion = 4;
   return &kModule.base;
+}
+
+void* ModuleRegistered(sqlite3* db) {
+  std::lock_guard<std::mutex> l(private_dirs_mu);
+  (*PrivateDirs())[db].registrations++;
+  return db;
+}
+
+void ModuleDestroyed(void* client_data) {
+  auto* db = static_cast<sqlite3*>(client_data);
+  std::string dir;
+  {
+    std::lock_guard<std::mutex> l(private_dirs_mu);
+    auto it = PrivateDirs()->find(db);
+    if (it == PrivateDirs()->end() || --it->second.registrations > 0) return;
+    dir = it->second.path;
+    PrivateDirs()->erase(it);
+  }
+  // SQLite disconnects every table before it lets go of the module, so no
+  // store in the directory is open any more.
+  std::error_code ec;
+  if (!dir.empty()) std::filesystem::remove_all(dir, ec);
 }
 
 StrataVtab* FindTable(sqlite3* db, const std::string& name) {
