@@ -47,15 +47,15 @@ static bool ReadFile(const std::string& path, std::string* out) {
 }
 
 Status StoreRegistry::Acquire(const std::string& path, bool temporary, bool create,
-                              const Schema& schema, const StoreOptions& options,
-                              const void* owner, Store** result, std::string* error) {
+                              const Schema& schema, const StoreOptions& options, const void* owner,
+                              Store** result, std::string* error) {
   std::lock_guard<std::mutex> l(mu_);
   *result = nullptr;
   // A table renamed by an open transaction: its store moves only at commit.
   auto alias = aliases_.find(path);
   auto it = stores_.find(path);
-  Store* open = alias != aliases_.end() ? alias->second
-                                        : (it != stores_.end() ? it->second : nullptr);
+  Store* open =
+      alias != aliases_.end() ? alias->second : (it != stores_.end() ? it->second : nullptr);
   if (open != nullptr) {
     Store* s = open;
     // A new table must not inherit the rows of one dropped or renamed away by a transaction

@@ -73,8 +73,7 @@ class StoreRegistry {
   // leads to that store. On failure returns the status and a message for
   // the user in *error.
   Status Acquire(const std::string& path, bool temporary, bool create, const Schema& schema,
-                 const StoreOptions& options, const void* owner, Store** store,
-                 std::string* error);
+                 const StoreOptions& options, const void* owner, Store** store, std::string* error);
 
   // One more reference of `owner` to a store already held.
   void AddRef(Store* store, const void* owner);

@@ -142,8 +142,8 @@ int Init(sqlite3* db, int argc, const char* const* argv, sqlite3_vtab** out, cha
   }
 
   Store* store = nullptr;
-  Status s = StoreRegistry::Get()->Acquire(path, temporary, create, schema, options, db, &store,
-                                           &error);
+  Status s =
+      StoreRegistry::Get()->Acquire(path, temporary, create, schema, options, db, &store, &error);
   if (!s.ok()) {
     *err = sqlite3_mprintf("%s", error.c_str());
     return SqliteCode(s) == SQLITE_NOTFOUND ? SQLITE_CANTOPEN : SqliteCode(s);

@@ -225,8 +225,8 @@ TEST(RowCodecTest, NegativeZeroKeyColumns) {
   const SqlValue values[] = {SqlValue::Text("x")};
   const uint64_t real = 0b101, neg_zero = 0b100;
   std::string row;
-  EncodeRow(values, 1, std::span<const uint64_t>(&real, 1),
-            std::span<const uint64_t>(&neg_zero, 1), &row);
+  EncodeRow(values, 1, std::span<const uint64_t>(&real, 1), std::span<const uint64_t>(&neg_zero, 1),
+            &row);
   EXPECT_EQ("0201010501041278", Hex(row));
   RowReader reader;
   ASSERT_TRUE(reader.Init(row));

@@ -826,8 +826,8 @@ class Generator {
           // strata returns: a statement that fails midway would differ in the rows it
           // returned first.)
           if (spec_.rowid_table) break;
-          order = " ORDER BY " + key0 + " COLLATE NOCASE" + (OneIn(2) ? " DESC, " : ", ") +
-                  KeyList("");
+          order =
+              " ORDER BY " + key0 + " COLLATE NOCASE" + (OneIn(2) ? " DESC, " : ", ") + KeyList("");
           s.ordered = true;
           break;
         case 1:
