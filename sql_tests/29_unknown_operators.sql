@@ -34,7 +34,7 @@ SELECT 'CASE', (SELECT group_concat(quote(key)) FROM t WHERE CASE WHEN typeof(ke
 SELECT 'coalesce', (SELECT group_concat(quote(key)) FROM t WHERE coalesce(key, 0) = 5) IS (SELECT group_concat(quote(key)) FROM n WHERE coalesce(key, 0) = 5);
 SELECT 'row value', (SELECT group_concat(quote(key)) FROM t WHERE (key, value) = (5, 'five')) IS (SELECT group_concat(quote(key)) FROM n WHERE (key, value) = (5, 'five'));
 SELECT 'row value >', (SELECT group_concat(quote(key)) FROM t WHERE (key, value) > (5, 'a')) IS (SELECT group_concat(quote(key)) FROM n WHERE (key, value) > (5, 'a'));
--- (Key terms with a COLLATE other than BINARY: see 32_open_bugs.sql.)
+-- (Key terms with a COLLATE other than BINARY: see 36_key_collation.sql.)
 SELECT 'NOCASE on a non-key column', (SELECT group_concat(quote(k)) FROM s WHERE v = 'x' COLLATE NOCASE) IS (SELECT group_concat(quote(k)) FROM ns WHERE v = 'x' COLLATE NOCASE);
 -- The same in UPDATE and DELETE.
 UPDATE t SET value = 'changed' WHERE key IS NOT 5 AND abs(key) = 5;

@@ -1,5 +1,7 @@
 // The extension's entry point: sqlite3_strata_init registers the `strata`
-// virtual table module and the SQL functions. Nothing else lives here.
+// virtual table module (with strata_pending_ddl, which makes its DROP and
+// RENAME transactional) and the SQL functions. Nothing else lives here.
+#include "sqlite_ext/ddl_txn.h"
 #include "sqlite_ext/functions.h"
 #include "sqlite_ext/sqlite_api.h"
 #include "sqlite_ext/vtab.h"
@@ -13,7 +15,9 @@ extern "C" int sqlite3_strata_init(sqlite3* db, char** err, const sqlite3_api_ro
     return SQLITE_ERROR;
   }
   try {
-    int rc = sqlite3_create_module_v2(db, "strata", strata::StrataModule(), nullptr, nullptr);
+    int rc = sqlite3_create_module_v2(db, "strata", strata::StrataModule(),
+                                      strata::ModuleRegistered(db), strata::ModuleDestroyed);
+    if (rc == SQLITE_OK) rc = strata::RegisterDdlTxnModule(db);
     if (rc == SQLITE_OK) rc = strata::RegisterAdminFunctions(db);
     if (rc == SQLITE_OK) rc = strata::RegisterLevelFunctions(db);
     return rc;

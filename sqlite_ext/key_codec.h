@@ -10,7 +10,8 @@
 // -0.0; -9223372036854775808 and -9223372036854775808.0), since the key is the row's
 // identity. So a key alone cannot tell 1 from 1.0: DecodeKey returns a number as INTEGER when
 // it is integral and fits int64, else as REAL, and the row codec records which key columns
-// were REAL. NaN (which SQLite never stores; it turns NaN into NULL) encodes as NULL.
+// were REAL (and which were -0.0). NaN (which SQLite never stores; it turns NaN into NULL)
+// encodes as NULL.
 //
 // Single-column and composite keys. A key of n columns is the concatenation of its columns'
 // encodings. Every column except the last is written in a self-delimiting ("escaped") form,

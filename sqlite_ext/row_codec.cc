@@ -2,14 +2,21 @@
 //
 // Byte layout:
 //
-//   row    := version  ncols  nmask  mask  types  body
-//   version   1 byte, 0x01
+//   row    := version  ncols  nmask  mask  [nzmask  zmask]  types  body
+//   version   1 byte: 0x01, or 0x02 when the row has zmask (and only then)
 //   ncols     varint: number of values
 //   nmask     varint: number of bytes in mask (0 when no key column was REAL)
 //   mask      nmask bytes: bit (i % 8) of byte i / 8 is set when key column i was REAL;
 //             the last byte is never 0
+//   nzmask    version 2 only: varint, number of bytes in zmask (at least 1)
+//   zmask     version 2 only: nzmask bytes, bit (i % 8) of byte i / 8 set when key column i
+//             was -0.0 (its mask bit is set too); the last byte is never 0
 //   types     ncols varints: the serial type of each value, in column order
 //   body      the values' bytes, concatenated in column order
+//
+// The key encoding gives 0 for -0.0 (they are the same key), so a native table's -0.0 key
+// could not come back without zmask. Rows without such a key stay in version 1, byte for
+// byte what earlier releases wrote.
 //
 // Varints are LEB128 (7 bits per byte, least significant group first, high bit set on every
 // byte but the last), at most 10 bytes, as in the engine's formats.
@@ -42,6 +49,7 @@ namespace {
 
 // DO NOT CHANGE: part of the on-disk format.
 constexpr uint8_t kRowFormatVersion = 1;
+constexpr uint8_t kRowFormatVersionNegZero = 2;  // version 1 plus zmask
 constexpr uint64_t kTypeNull = 0;
 constexpr uint64_t kTypeZero = 1;
 constexpr uint64_t kTypeOne = 2;
@@ -128,18 +136,39 @@ uint64_t SerialType(const SqlValue& v, size_t* body) {
   return kTypeNull;
 }
 
+// Bytes of a bitmask written as little-endian bytes without trailing zero bytes.
+size_t MaskBytes(std::span<const uint64_t> mask) {
+  size_t bytes = mask.size() * 8;
+  while (bytes > 0 && ((mask[(bytes - 1) / 8] >> (8 * ((bytes - 1) % 8))) & 0xFF) == 0) bytes--;
+  return bytes;
+}
+
+char* PutMask(char* p, std::span<const uint64_t> mask, size_t bytes) {
+  p = PutVarint(p, bytes);
+  for (size_t k = 0; k < bytes; k++) *p++ = static_cast<char>(mask[k / 8] >> (8 * (k % 8)));
+  return p;
+}
+
+// Reads a mask (varint length, then the bytes) at *p. False if it runs past limit or its last
+// byte is 0 (the encoder drops trailing zero bytes).
+bool GetMask(const char** p, const char* limit, std::string_view* mask) {
+  uint64_t n;
+  if (!GetVarint(p, limit, &n) || n > static_cast<uint64_t>(limit - *p)) return false;
+  *mask = std::string_view(*p, n);
+  if (n > 0 && mask->back() == 0) return false;
+  *p += n;
+  return true;
+}
+
 }  // namespace
 
 void EncodeRow(const SqlValue* values, size_t n, std::span<const uint64_t> real_key_mask,
-               std::string* out) {
-  // The mask as little-endian bytes without trailing zero bytes.
-  size_t mask_bytes = real_key_mask.size() * 8;
-  while (mask_bytes > 0 &&
-         ((real_key_mask[(mask_bytes - 1) / 8] >> (8 * ((mask_bytes - 1) % 8))) & 0xFF) == 0) {
-    mask_bytes--;
-  }
+               std::span<const uint64_t> neg_zero_key_mask, std::string* out) {
+  const size_t mask_bytes = MaskBytes(real_key_mask);
+  const size_t zmask_bytes = MaskBytes(neg_zero_key_mask);
   // First pass: sizes, so the output is sized once and written through a pointer.
   size_t header = 1 + VarintLength(n) + VarintLength(mask_bytes) + mask_bytes;
+  if (zmask_bytes > 0) header += VarintLength(zmask_bytes) + zmask_bytes;
   size_t body = 0;
   // The first columns' types are kept for the second pass; wider rows recompute the rest.
   constexpr size_t kCached = 32;
@@ -158,12 +187,10 @@ void EncodeRow(const SqlValue* values, size_t n, std::span<const uint64_t> real_
   out->resize(header + body);
   char* h = out->data();
   char* d = h + header;
-  *h++ = static_cast<char>(kRowFormatVersion);
+  *h++ = static_cast<char>(zmask_bytes > 0 ? kRowFormatVersionNegZero : kRowFormatVersion);
   h = PutVarint(h, n);
-  h = PutVarint(h, mask_bytes);
-  for (size_t k = 0; k < mask_bytes; k++) {
-    *h++ = static_cast<char>(real_key_mask[k / 8] >> (8 * (k % 8)));
-  }
+  h = PutMask(h, real_key_mask, mask_bytes);
+  if (zmask_bytes > 0) h = PutMask(h, neg_zero_key_mask, zmask_bytes);
   for (size_t k = 0; k < n; k++) {
     const SqlValue& v = values[k];
     size_t b;
@@ -199,17 +226,21 @@ void EncodeRow(const SqlValue* values, size_t n, std::span<const uint64_t> real_
 bool RowReader::Init(std::string_view row) {
   row_ = std::string_view();
   mask_ = std::string_view();
+  neg_zero_mask_ = std::string_view();
   ncols_ = 0;
-  if (row.empty() || static_cast<uint8_t>(row[0]) != kRowFormatVersion) return false;
+  if (row.empty()) return false;
+  const uint8_t version = static_cast<uint8_t>(row[0]);
+  if (version != kRowFormatVersion && version != kRowFormatVersionNegZero) return false;
   if (row.size() > std::numeric_limits<uint32_t>::max()) return false;
   const char* p = row.data() + 1;
   const char* const limit = row.data() + row.size();
-  uint64_t ncols, nmask;
-  if (!GetVarint(&p, limit, &ncols) || !GetVarint(&p, limit, &nmask)) return false;
-  if (nmask > static_cast<uint64_t>(limit - p)) return false;
-  const std::string_view mask(p, nmask);
-  if (nmask > 0 && mask.back() == 0) return false;
-  p += nmask;
+  uint64_t ncols;
+  std::string_view mask, zmask;
+  if (!GetVarint(&p, limit, &ncols) || !GetMask(&p, limit, &mask)) return false;
+  // Version 2 exists only to carry a non-empty zmask.
+  if (version == kRowFormatVersionNegZero && (!GetMask(&p, limit, &zmask) || zmask.empty())) {
+    return false;
+  }
   // Each type takes at least one byte: this bounds ncols before anything is reserved.
   if (ncols > static_cast<uint64_t>(limit - p)) return false;
   // Grow only: a reused reader keeps its table, and entries are written before being read.
@@ -252,6 +283,7 @@ bool RowReader::Init(std::string_view row) {
       for (size_t j = 0; j < ncols; j++) cols_[j].offset += static_cast<uint32_t>(header);
       row_ = row;
       mask_ = mask;
+      neg_zero_mask_ = zmask;
       ncols_ = ncols;
       return true;
     }
@@ -259,6 +291,7 @@ bool RowReader::Init(std::string_view row) {
   if (ncols == 0 && p == limit) {
     row_ = row;
     mask_ = mask;
+    neg_zero_mask_ = zmask;
     return true;
   }
   return false;

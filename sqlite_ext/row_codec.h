@@ -1,9 +1,10 @@
 // Row encoding for strata's SQLite virtual table: the value stored under a row's key.
 //
 // A row holds a list of SQLite values (the columns the virtual table stores outside the key,
-// in an order it chooses) and a bitmask of key columns whose value was a REAL. The key
-// encoding (key_codec.h) is canonical and cannot tell 1.0 from 1, so the virtual table sets
-// bit i when key column i was REAL and restores the type from it when reading.
+// in an order it chooses) and two bitmasks over the key columns. The key encoding
+// (key_codec.h) is canonical: it cannot tell 1.0 from 1, nor -0.0 from 0. So the virtual
+// table sets bit i of the REAL mask when key column i was REAL, and bit i of the negative-zero
+// mask when it was -0.0 (a REAL too), and restores the value from them when reading.
 //
 // Every value round-trips exactly: the storage class, REAL to the bit (-0.0 and NaN payloads
 // included), TEXT and BLOB byte for byte (embedded NULs too); empty TEXT, empty BLOB and NULL
@@ -27,12 +28,19 @@
 
 namespace strata {
 
-// *out = the encoding of values[0..n) with the given REAL-key bitmask (bit i of word i / 64
-// is key column i; trailing zero words may be omitted). *out is overwritten; its capacity is
+// *out = the encoding of values[0..n) with the given key-column bitmasks (bit i of word i / 64
+// is key column i; trailing zero words may be omitted): real_key_mask marks key columns that
+// were REAL, neg_zero_key_mask those that were -0.0. *out is overwritten; its capacity is
 // reused, so encoding into the same string for every row allocates only when a row is larger
 // than any before it.
 void EncodeRow(const SqlValue* values, size_t n, std::span<const uint64_t> real_key_mask,
-               std::string* out);
+               std::span<const uint64_t> neg_zero_key_mask, std::string* out);
+
+// The same without negative zeros.
+inline void EncodeRow(const SqlValue* values, size_t n, std::span<const uint64_t> real_key_mask,
+                      std::string* out) {
+  EncodeRow(values, n, real_key_mask, std::span<const uint64_t>(), out);
+}
 
 // The same for tables whose key has at most 64 columns.
 inline void EncodeRow(const SqlValue* values, size_t n, uint64_t real_key_mask, std::string* out) {
@@ -63,9 +71,9 @@ class RowReader {
   SqlValue::Type ColumnType(size_t k) const;
 
   // Whether key column i was recorded as REAL (false for any i past the mask).
-  bool KeyColumnWasReal(size_t i) const {
-    return i / 8 < mask_.size() && ((static_cast<uint8_t>(mask_[i / 8]) >> (i % 8)) & 1);
-  }
+  bool KeyColumnWasReal(size_t i) const { return MaskBit(mask_, i); }
+  // Whether key column i was recorded as -0.0 (false for any i past the mask).
+  bool KeyColumnWasNegativeZero(size_t i) const { return MaskBit(neg_zero_mask_, i); }
 
  private:
   // How one value is stored; derived from its serial type.
@@ -76,8 +84,13 @@ class RowReader {
     Kind kind;
   };
 
+  static bool MaskBit(std::string_view mask, size_t i) {
+    return i / 8 < mask.size() && ((static_cast<uint8_t>(mask[i / 8]) >> (i % 8)) & 1);
+  }
+
   std::string_view row_;
   std::string_view mask_;
+  std::string_view neg_zero_mask_;
   size_t ncols_ = 0;
   std::vector<Col> cols_;  // entries [0, ncols_) describe the current row; may be larger
 };

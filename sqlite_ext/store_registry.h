@@ -3,9 +3,15 @@
 // shares one DB, reference-counted; the engine's lock file keeps other
 // processes out. A Store also arbitrates writers: one connection at a time
 // may hold a write transaction on it.
+//
+// References are counted per owner (the SQLite connection), so that a store
+// can be moved when only the connection that renames it holds it. A DROP or
+// RENAME waits for its transaction (ddl_txn.h): meanwhile the store is marked
+// (pending_drops, renamed_to) and the new name's path leads to it.
 #ifndef STRATA_SQLITE_EXT_STORE_REGISTRY_H_
 #define STRATA_SQLITE_EXT_STORE_REGISTRY_H_
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -23,14 +29,25 @@ struct Store {
   Schema schema;
   StoreOptions options;
   WriteOptions write_options;
-  bool temporary = false;   // private to a :memory: or temp database
+  bool temporary = false;   // of a :memory: or temp database (in its connection's directory)
   bool read_only = false;   // opened read-only (option or read-only directory)
   bool destroy_on_release = false;
+  // Open transactions that dropped the table (it comes back on rollback).
+  int pending_drops = 0;
+  // Where the store belongs when that is not `path`: where the renames of an
+  // open transaction move it at commit, or where a move that failed (another
+  // connection held the store) should have put it, which happens when its
+  // last reference goes. "" when it is where it belongs.
+  std::string renamed_to;
 
   // Write arbitration. writer is the connection-level owner (a vtab).
   std::mutex mu;
   const void* writer = nullptr;
+  // Guarded by the registry's mutex.
   int refs = 0;
+  std::map<const void*, int> owner_refs;  // refs by owner (connection)
+  // Cursors open on the engine (a move closes and reopens it).
+  std::atomic<int> open_cursors{0};
 
   // Takes the write token for owner; false if another owner holds it.
   bool TryAcquireWriter(const void* owner) {
@@ -50,18 +67,47 @@ class StoreRegistry {
   static StoreRegistry* Get();
 
   // Opens (or shares) the store in `path` for a table with `schema` and
-  // `options`. `create` is true for CREATE VIRTUAL TABLE. On failure
-  // returns the status and a message for the user in *error.
-  Status Acquire(const std::string& path, bool temporary, const Schema& schema,
-                 const StoreOptions& options, Store** store, std::string* error);
+  // `options`, as a reference of `owner`. `create` is true for CREATE
+  // VIRTUAL TABLE, which may not take a store that an open transaction
+  // drops or renames away. A path that a pending rename moves a store to
+  // leads to that store. On failure returns the status and a message for
+  // the user in *error.
+  Status Acquire(const std::string& path, bool temporary, bool create, const Schema& schema,
+                 const StoreOptions& options, const void* owner, Store** store, std::string* error);
 
-  // Drops a reference; the last one closes the engine (and removes the
-  // files if the store was dropped or is temporary).
-  void Release(Store* store);
+  // One more reference of `owner` to a store already held.
+  void AddRef(Store* store, const void* owner);
 
-  // Moves a store's directory (ALTER TABLE ... RENAME of a store at its
-  // default path). Busy if another reference holds the store.
-  Status Rename(Store* store, const std::string& new_path);
+  // Drops a reference of `owner`; the last one closes the engine (and
+  // removes the files if the store was dropped).
+  void Release(Store* store, const void* owner);
+
+  // ---- DROP and RENAME waiting for their transaction (ddl_txn.cc) ----
+  // A drop: one more reference of `owner` and CREATE refused on the path
+  // until EndDrop, which deletes the store (once its last reference goes)
+  // if the transaction committed.
+  void BeginDrop(Store* store, const void* owner);
+  void EndDrop(Store* store, const void* owner, bool committed);
+
+  // Busy unless every reference to the store is owner's.
+  Status CheckOnlyOwner(Store* store, const void* owner);
+  // Whether no store, alias or file is at `path`.
+  bool PathIsFree(const std::string& path);
+  // An alias makes Acquire(path) lead to a store kept elsewhere: the new
+  // name of a table whose rename has not moved its store yet, or the old
+  // name while the transaction that moved it can still roll back.
+  void AddAlias(const std::string& path, Store* store);
+  void RemoveAlias(const std::string& path, Store* store);
+  // Removes every alias of the store but `keep`.
+  void RemoveAliases(Store* store, const std::string& keep = "");
+  // Sets Store::renamed_to ("" or the store's own path: none).
+  void SetRenamedTo(Store* store, const std::string& path);
+  std::string RenamedTo(Store* store);
+
+  // Moves a store's directory to `to` (closing and reopening its engine).
+  // Busy if an owner other than `owner` holds the store or a cursor is open
+  // on it; an error if `to` exists. On failure the store stays where it was.
+  Status Move(Store* store, const std::string& to, const void* owner);
 
   // Number of references (for tests and messages).
   int Refs(Store* store);
@@ -69,6 +115,7 @@ class StoreRegistry {
  private:
   std::mutex mu_;
   std::map<std::string, Store*> stores_;
+  std::map<std::string, Store*> aliases_;
 };
 
 // The name of the file in a store directory that records the table's schema.

@@ -7,10 +7,14 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <map>
 #include <mutex>
 
+#include "sqlite_ext/ddl_txn.h"
 #include "sqlite_ext/key_codec.h"
 #include "sqlite_ext/status_map.h"
 #include "sqlite_ext/table_options.h"
@@ -40,6 +44,37 @@ void UnregisterTable(StrataVtab* vt) {
   if (it != Tables()->end() && it->second == vt) Tables()->erase(it);
 }
 
+// Each connection's private directory for the stores of its :memory: and
+// temporary databases, made at the first such table and removed with all in
+// it when the connection closes (the end of the module's registration).
+struct PrivateDir {
+  int registrations = 0;  // the module registered on the connection, not yet destroyed
+  std::string path;       // "" until made
+};
+std::mutex private_dirs_mu;
+std::map<sqlite3*, PrivateDir>* PrivateDirs() {
+  static auto* dirs = new std::map<sqlite3*, PrivateDir>;
+  return dirs;
+}
+
+bool PrivateDirectory(sqlite3* db, std::string* dir, std::string* error) {
+  std::lock_guard<std::mutex> l(private_dirs_mu);
+  PrivateDir& d = (*PrivateDirs())[db];
+  if (d.path.empty()) {
+    const char* tmp = getenv("TMPDIR");
+    std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/strata-XXXXXX";
+    std::vector<char> buf(pattern.begin(), pattern.end());
+    buf.push_back('\0');
+    if (mkdtemp(buf.data()) == nullptr) {
+      *error = "strata: cannot create a temporary directory in " + pattern;
+      return false;
+    }
+    d.path = buf.data();
+  }
+  *dir = d.path;
+  return true;
+}
+
 // SQL-level limits (SPEC §2), on the values themselves, before encoding.
 constexpr size_t kMaxKeyBytes = 1 << 20;      // the key columns' values: 1 MiB
 constexpr size_t kMaxRowBytes = 64ull << 20;  // all the columns' values: 64 MiB
@@ -47,6 +82,16 @@ constexpr size_t kMaxRowBytes = 64ull << 20;  // all the columns' values: 64 MiB
 int KeyError(StrataVtab* vt, int code, const std::string& message) {
   SetVtabError(&vt->base, message);
   return code;
+}
+
+// A constraint error, for SQLite to apply the statement's conflict mode to. Under OR IGNORE
+// SQLite skips the row and goes on, but it has already moved zErrMsg into the statement
+// (sqlite3VtabImportErrmsg), where it would stand for any later error of the statement that
+// SQLite raises without a message of its own (a datatype mismatch, say). So an ignored
+// row's error carries no message.
+int ConstraintError(StrataVtab* vt, int code, const std::string& message) {
+  if (sqlite3_vtab_on_conflict(vt->db) == SQLITE_IGNORE) return code;
+  return KeyError(vt, code, message);
 }
 
 // Creates or connects: parses the arguments, opens (or shares) the store
@@ -80,34 +125,32 @@ int Init(sqlite3* db, int argc, const char* const* argv, sqlite3_vtab** out, cha
   } else {
     const char* file = sqlite3_db_filename(db, argv[1]);
     if (file == nullptr || file[0] == '\0') {
-      // :memory: or temporary database: a private directory, removed at close.
-      const char* tmp = getenv("TMPDIR");
-      std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/strata-XXXXXX";
-      std::vector<char> buf(pattern.begin(), pattern.end());
-      buf.push_back('\0');
-      if (mkdtemp(buf.data()) == nullptr) {
-        *err = sqlite3_mprintf("strata: cannot create a temporary directory in %s",
-                               pattern.c_str());
+      // :memory: or temporary database: in the connection's private directory,
+      // removed when it closes. The same path at every connect, so that a
+      // table SQLite connects again (after a ROLLBACK that undid a schema
+      // change, say) finds its rows.
+      std::string dir;
+      if (!PrivateDirectory(db, &dir, &error)) {
+        *err = sqlite3_mprintf("%s", error.c_str());
         return SQLITE_CANTOPEN;
       }
-      path = std::string(buf.data()) + "/" + table + ".strata";
+      path = CanonicalStorePath(dir + "/" + argv[1] + "-" + table + ".strata");
       temporary = true;
     } else {
       path = CanonicalStorePath(std::string(file) + "-" + table + ".strata");
     }
   }
-  (void)create;
 
   Store* store = nullptr;
-  Status s = StoreRegistry::Get()->Acquire(path, temporary, schema, options, &store, &error);
+  Status s =
+      StoreRegistry::Get()->Acquire(path, temporary, create, schema, options, db, &store, &error);
   if (!s.ok()) {
     *err = sqlite3_mprintf("%s", error.c_str());
-    if (temporary) rmdir(path.substr(0, path.rfind('/')).c_str());
     return SqliteCode(s) == SQLITE_NOTFOUND ? SQLITE_CANTOPEN : SqliteCode(s);
   }
   int rc = sqlite3_declare_vtab(db, schema.DeclareSql().c_str());
   if (rc != SQLITE_OK) {
-    StoreRegistry::Get()->Release(store);
+    StoreRegistry::Get()->Release(store, db);
     *err = sqlite3_mprintf("strata: cannot declare the table: %s", sqlite3_errmsg(db));
     return rc;
   }
@@ -122,6 +165,9 @@ int Init(sqlite3* db, int argc, const char* const* argv, sqlite3_vtab** out, cha
   const size_t ncols = store->schema.columns().size() + 1;
   vt->holders = std::vector<ValueHolder>(ncols);
   vt->values.resize(ncols);
+  const size_t key_words = (store->schema.key_columns().size() + 63) / 64;
+  vt->real_key_mask.resize(key_words);
+  vt->neg_zero_key_mask.resize(key_words);
   *out = &vt->base;
   RegisterTable(vt);
   return SQLITE_OK;
@@ -152,15 +198,19 @@ int Disconnect(sqlite3_vtab* vtab) {
   auto* vt = reinterpret_cast<StrataVtab*>(vtab);
   EndTransaction(vt);
   UnregisterTable(vt);
-  StoreRegistry::Get()->Release(vt->store);
+  StoreRegistry::Get()->Release(vt->store, vt->db);
   sqlite3_free(vt->base.zErrMsg);
   delete vt;
   return SQLITE_OK;
 }
 
+// DROP TABLE. The store is deleted when the transaction commits (ddl_txn.h):
+// a rollback brings the table back, and it must find its rows.
 int Destroy(sqlite3_vtab* vtab) {
   auto* vt = reinterpret_cast<StrataVtab*>(vtab);
-  vt->store->destroy_on_release = true;
+  std::string error;
+  int rc = DeferDrop(vt->db, vt->store, vt->table, &error);
+  if (rc != SQLITE_OK) return KeyError(vt, rc, error);
   return Disconnect(vtab);
 }
 
@@ -170,24 +220,30 @@ void SetName(StrataVtab* vt, const char* new_name) {
   RegisterTable(vt);
 }
 
+// ALTER TABLE ... RENAME. A store at its default path moves to the new
+// name's when the transaction commits (ddl_txn.h); until then the new name
+// leads to it where it is.
 int Rename(sqlite3_vtab* vtab, const char* new_name) {
   auto* vt = reinterpret_cast<StrataVtab*>(vtab);
   Store* store = vt->store;
-  if (!store->options.path.empty() || store->temporary) {
+  if (!store->options.path.empty()) {
     SetName(vt, new_name);  // an explicit path stays where it is
     return SQLITE_OK;
   }
+  // Where the store is, or goes with the transaction's earlier renames.
+  std::string old_path = StoreRegistry::Get()->RenamedTo(store);
+  if (old_path.empty()) old_path = store->path;
   const std::string suffix = "-" + vt->table + ".strata";
-  const std::string& old_path = store->path;
   if (old_path.size() < suffix.size() ||
       old_path.compare(old_path.size() - suffix.size(), suffix.size(), suffix) != 0) {
     SetName(vt, new_name);
     return SQLITE_OK;
   }
-  const std::string new_path =
-      old_path.substr(0, old_path.size() - suffix.size()) + "-" + new_name + ".strata";
-  Status s = StoreRegistry::Get()->Rename(store, new_path);
-  if (!s.ok()) return VtabError(vtab, s, "cannot move the store for the renamed table");
+  const std::string new_path = CanonicalStorePath(
+      old_path.substr(0, old_path.size() - suffix.size()) + "-" + new_name + ".strata");
+  std::string error;
+  int rc = DeferRename(vt->db, store, vt->table, new_name, old_path, new_path, &error);
+  if (rc != SQLITE_OK) return KeyError(vt, rc, error);
   SetName(vt, new_name);
   return SQLITE_OK;
 }
@@ -300,7 +356,11 @@ int BuildRow(StrataVtab* vt, int argc, sqlite3_value** argv, bool is_insert,
   }
   // The key.
   vt->key_buf.clear();
-  uint64_t real_mask = 0;
+  // What the canonical key encoding loses, for the row to keep (row_codec.h).
+  std::vector<uint64_t>& real_mask = vt->real_key_mask;
+  std::vector<uint64_t>& neg_zero_mask = vt->neg_zero_key_mask;
+  std::fill(real_mask.begin(), real_mask.end(), 0);
+  std::fill(neg_zero_mask.begin(), neg_zero_mask.end(), 0);
   if (schema.kind() == KeyKind::kRowid) {
     const int alias = schema.rowid_alias();
     SqlValue key;
@@ -335,12 +395,16 @@ int BuildRow(StrataVtab* vt, int argc, sqlite3_value** argv, bool is_insert,
     for (size_t k = 0; k < keys.size(); k++) {
       const SqlValue& v = vt->values[keys[k]];
       if (v.is_null()) {
-        return KeyError(vt, SQLITE_CONSTRAINT_NOTNULL,
-                        "NOT NULL constraint failed: " + vt->table + "." + columns[keys[k]].name);
+        return ConstraintError(
+            vt, SQLITE_CONSTRAINT_NOTNULL,
+            "NOT NULL constraint failed: " + vt->table + "." + columns[keys[k]].name);
       }
-      // The key encoding cannot tell 1.0 from 1: remember REALs.
+      // The key encoding cannot tell 1.0 from 1, nor -0.0 from 0: remember REALs and their
+      // sign. (Under REAL affinity a native table drops both: it stores 1.0 and -0.0 as the
+      // integers 1 and 0, and reads them back as 1.0 and 0.0.)
       if (v.type == SqlValue::Type::kReal && columns[keys[k]].affinity != Affinity::kReal) {
-        real_mask |= uint64_t{1} << (k < 63 ? k : 63);
+        real_mask[k / 64] |= uint64_t{1} << (k % 64);
+        if (v.r == 0 && std::signbit(v.r)) neg_zero_mask[k / 64] |= uint64_t{1} << (k % 64);
       }
     }
     if (keys.size() == 1) {
@@ -353,8 +417,8 @@ int BuildRow(StrataVtab* vt, int argc, sqlite3_value** argv, bool is_insert,
   }
   for (int i = 0; i < ncols; i++) {
     if (columns[i].not_null && vt->values[i].is_null()) {
-      return KeyError(vt, SQLITE_CONSTRAINT_NOTNULL,
-                      "NOT NULL constraint failed: " + vt->table + "." + columns[i].name);
+      return ConstraintError(vt, SQLITE_CONSTRAINT_NOTNULL,
+                             "NOT NULL constraint failed: " + vt->table + "." + columns[i].name);
     }
   }
   size_t key_bytes = 8;  // a rowid
@@ -381,13 +445,13 @@ int BuildRow(StrataVtab* vt, int argc, sqlite3_value** argv, bool is_insert,
   thread_local std::vector<SqlValue> gathered;
   gathered.resize(value_cols.size());
   for (size_t j = 0; j < value_cols.size(); j++) gathered[j] = row[value_cols[j]];
-  EncodeRow(gathered.data(), gathered.size(), real_mask, &vt->row_buf);
+  EncodeRow(gathered.data(), gathered.size(), real_mask, neg_zero_mask, &vt->row_buf);
   return SQLITE_OK;
 }
 
 int ConflictError(StrataVtab* vt) {
-  return KeyError(vt, SQLITE_CONSTRAINT_PRIMARYKEY,
-                  "UNIQUE constraint failed: " + vt->schema->KeyDescription(vt->table));
+  return ConstraintError(vt, SQLITE_CONSTRAINT_PRIMARYKEY,
+                         "UNIQUE constraint failed: " + vt->schema->KeyDescription(vt->table));
 }
 
 int Update(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_int64* rowid) {
@@ -572,6 +636,28 @@ ModuleV4 kModule = {{
 const sqlite3_module* StrataModule() {
   if (sqlite3_libversion_number() >= 3044000) kModule.base.iVersion = 4;
   return &kModule.base;
+}
+
+void* ModuleRegistered(sqlite3* db) {
+  std::lock_guard<std::mutex> l(private_dirs_mu);
+  (*PrivateDirs())[db].registrations++;
+  return db;
+}
+
+void ModuleDestroyed(void* client_data) {
+  auto* db = static_cast<sqlite3*>(client_data);
+  std::string dir;
+  {
+    std::lock_guard<std::mutex> l(private_dirs_mu);
+    auto it = PrivateDirs()->find(db);
+    if (it == PrivateDirs()->end() || --it->second.registrations > 0) return;
+    dir = it->second.path;
+    PrivateDirs()->erase(it);
+  }
+  // SQLite disconnects every table before it lets go of the module, so no
+  // store in the directory is open any more.
+  std::error_code ec;
+  if (!dir.empty()) std::filesystem::remove_all(dir, ec);
 }
 
 StrataVtab* FindTable(sqlite3* db, const std::string& name) {

@@ -91,6 +91,8 @@ struct StrataVtab {
   std::string lookup_buf;
   std::string old_row_buf;  // the stored row an UPDATE reads unchanged columns from
   RowReader old_row;
+  std::vector<uint64_t> real_key_mask;      // one bit per key column
+  std::vector<uint64_t> neg_zero_key_mask;  // one bit per key column
 
   // Row count estimate for the planner, refreshed now and then.
   double row_estimate = 0;
@@ -133,8 +135,13 @@ struct StrataCursor {
   }
 };
 
-// The module, for sqlite3_create_module.
+// The module, for sqlite3_create_module_v2, with ModuleRegistered(db) as its
+// client data and ModuleDestroyed as its destructor: the end of the last
+// registration on a connection (its close) removes the connection's private
+// directory for the stores of :memory: and temporary databases.
 const sqlite3_module* StrataModule();
+void* ModuleRegistered(sqlite3* db);
+void ModuleDestroyed(void* client_data);
 
 // Plan and cursor entry points (vtab_plan.cc, vtab_cursor.cc).
 int StrataBestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info);

@@ -3,6 +3,7 @@
 // (merged with the connection's pending writes inside a transaction);
 // xColumn decodes only the column asked for.
 #include <algorithm>
+#include <cstdint>
 
 #include "sqlite_ext/key_codec.h"
 #include "sqlite_ext/status_map.h"
@@ -53,17 +54,30 @@ void SetRowFromList(StrataCursor* c) {
 }
 
 // The literal prefix of a GLOB or LIKE pattern: the characters before the
-// first wildcard. For a case-insensitive LIKE, also before the first ASCII
-// letter (which would match either case).
-std::string PatternPrefix(std::string_view pattern, bool glob, bool like_nocase) {
+// first wildcard. SQLite reads a pattern (and the text it matches) as a C
+// string, so a NUL ends it: 'K0' || char(0) || '%' matches 'K0' exactly.
+std::string PatternPrefix(std::string_view pattern, bool glob) {
   std::string prefix;
   for (char ch : pattern) {
+    if (ch == '\0') break;
     if (glob && (ch == '*' || ch == '?' || ch == '[')) break;
     if (!glob && (ch == '%' || ch == '_')) break;
-    if (!glob && like_nocase && isalpha(static_cast<unsigned char>(ch))) break;
     prefix.push_back(ch);
   }
   return prefix;
+}
+
+// A case-insensitive LIKE matches each ASCII letter of the prefix in either
+// case (and nothing else differently: SQLite folds ASCII only). Upper case
+// sorts first, so every text that starts with some casing of the prefix lies
+// between the all-upper and the all-lower casing, position by position, and
+// thus in [upper, PrefixSuccessor(lower)).
+std::string AsciiCase(std::string s, bool upper) {
+  for (char& ch : s) {
+    if (upper && ch >= 'a' && ch <= 'z') ch = static_cast<char>(ch - 'a' + 'A');
+    if (!upper && ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+  }
+  return s;
 }
 
 bool LikeIsCaseInsensitive(sqlite3* db) {
@@ -105,12 +119,15 @@ int StrataOpen(sqlite3_vtab* vtab, sqlite3_vtab_cursor** out) {
   auto* c = new StrataCursor;
   memset(&c->base, 0, sizeof(c->base));
   c->vtab = reinterpret_cast<StrataVtab*>(vtab);
+  c->vtab->store->open_cursors++;  // the store is not moved under it
   *out = &c->base;
   return SQLITE_OK;
 }
 
 int StrataClose(sqlite3_vtab_cursor* cursor) {
-  delete AsCursor(cursor);
+  StrataCursor* c = AsCursor(cursor);
+  c->vtab->store->open_cursors--;
+  delete c;
   return SQLITE_OK;
 }
 
@@ -256,11 +273,14 @@ int StrataFilter(sqlite3_vtab_cursor* cursor, int idx, const char*, int argc,
       const bool glob = (idx & plan::kGlob) != 0;
       std::string_view pattern(reinterpret_cast<const char*>(sqlite3_value_text(arg)),
                                sqlite3_value_bytes(arg));
-      std::string literal = PatternPrefix(pattern, glob, !glob && LikeIsCaseInsensitive(vt->db));
+      std::string literal = PatternPrefix(pattern, glob);
       if (!literal.empty()) {
-        std::string p = prefix + TextPrefix(literal, last);
-        if (p > lower) lower = p;
-        tighten_upper(PrefixSuccessor(p));
+        const bool nocase = !glob && LikeIsCaseInsensitive(vt->db);
+        std::string first = prefix + TextPrefix(nocase ? AsciiCase(literal, true) : literal, last);
+        std::string past = PrefixSuccessor(
+            prefix + TextPrefix(nocase ? AsciiCase(literal, false) : literal, last));
+        if (first > lower) lower = std::move(first);
+        tighten_upper(past);
       }
     }
   }
@@ -348,15 +368,21 @@ int StrataColumn(sqlite3_vtab_cursor* cursor, sqlite3_context* ctx, int column) 
     int rc = DecodeCurrentKey(c);
     if (rc != SQLITE_OK) return rc;
     SqlValue v = c->key_values[schema.kind() == KeyKind::kRowid ? 0 : p];
-    if (v.type == SqlValue::Type::kInteger && col.affinity != Affinity::kInteger &&
-        schema.kind() != KeyKind::kRowid) {
-      // The key cannot tell 1.0 from 1; the row remembers.
+    if (v.type == SqlValue::Type::kInteger && schema.kind() != KeyKind::kRowid) {
+      // The key cannot tell 1.0 from 1, nor -0.0 from 0; the row remembers. REAL affinity
+      // makes every number a REAL (and, as in a native table, -0.0 reads back as 0.0).
+      // INTEGER affinity turns every integral REAL into an INTEGER except -2^63 (SQLite
+      // leaves the int64 extremes alone), so only that value needs the row there.
       if (col.affinity == Affinity::kReal) {
         v = SqlValue::Real(static_cast<double>(v.i));
-      } else {
+      } else if (col.affinity != Affinity::kInteger || v.i == INT64_MIN) {
         rc = ParseCurrentRow(c);
         if (rc != SQLITE_OK) return rc;
-        if (c->row.KeyColumnWasReal(p)) v = SqlValue::Real(static_cast<double>(v.i));
+        if (c->row.KeyColumnWasNegativeZero(p)) {
+          v = SqlValue::Real(-0.0);
+        } else if (c->row.KeyColumnWasReal(p)) {
+          v = SqlValue::Real(static_cast<double>(v.i));
+        }
       }
     }
     ResultValue(ctx, v);

@@ -42,6 +42,15 @@ double RowEstimate(StrataVtab* vt) {
   return vt->row_estimate;
 }
 
+// A constraint strata may consume as a key lookup or bound: its comparison uses BINARY, the
+// order of the keys. (Collation matters only between two TEXT values, which an integer
+// rowid key never is.)
+bool BinaryComparison(const StrataVtab* vt, sqlite3_index_info* info, int i) {
+  if (vt->schema->kind() == KeyKind::kRowid) return true;
+  const char* collation = sqlite3_vtab_collation(info, i);
+  return collation == nullptr || sqlite3_stricmp(collation, "BINARY") == 0;
+}
+
 bool IsEquality(unsigned char op) {
   return op == SQLITE_INDEX_CONSTRAINT_EQ || op == SQLITE_INDEX_CONSTRAINT_IS;
 }
@@ -71,7 +80,10 @@ int StrataBestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
       continue;
     }
     int p = KeyPosition(vt, c.iColumn);
-    if (p >= 0 && p <= kMaxEqColumns && eq_cons[p] < 0) eq_cons[p] = i;
+    // `k = 'a' COLLATE NOCASE` also holds for 'A': not one key, so left to SQLite.
+    if (p >= 0 && p <= kMaxEqColumns && eq_cons[p] < 0 && BinaryComparison(vt, info, i)) {
+      eq_cons[p] = i;
+    }
   }
   int eq = 0;
   while (eq < nkey && eq <= kMaxEqColumns && eq_cons[eq] >= 0) eq++;
@@ -125,8 +137,10 @@ int StrataBestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
     for (int i = 0; i < info->nConstraint; i++) {
       const auto& c = info->aConstraint[i];
       if (!c.usable || KeyPosition(vt, c.iColumn) != eq || eq >= nkey) continue;
-      if (IsLower(c.op) && lower < 0) lower = i;
-      if (IsUpper(c.op) && upper < 0) upper = i;
+      // A bound under another collation is not a range of the key order.
+      const bool binary = (IsLower(c.op) || IsUpper(c.op)) && BinaryComparison(vt, info, i);
+      if (IsLower(c.op) && lower < 0 && binary) lower = i;
+      if (IsUpper(c.op) && upper < 0 && binary) upper = i;
       // A prefix range is exact only for TEXT keys (123 GLOB '12*' holds
       // for a number, which sorts elsewhere); SQLite re-checks the pattern.
       if ((c.op == SQLITE_INDEX_CONSTRAINT_GLOB || c.op == SQLITE_INDEX_CONSTRAINT_LIKE) &&

@@ -133,7 +133,10 @@ TEST(RowCodecTest, RandomRoundTrip) {
     std::vector<uint64_t> mask(gen.Rand() % 3);
     for (uint64_t& w : mask)
       w = gen.Rand() % 2 ? gen.Rand() : (gen.Rand() % 2) << (gen.Rand() % 64);
-    EncodeRow(values.data(), values.size(), mask, &row);
+    // Negative zeros in a third of the rows, a subset of the REAL columns.
+    std::vector<uint64_t> zmask(gen.Rand() % 3 == 0 ? mask.size() : 0);
+    for (size_t w = 0; w < zmask.size(); w++) zmask[w] = mask[w] & gen.Rand();
+    EncodeRow(values.data(), values.size(), mask, zmask, &row);
     ASSERT_TRUE(reader.Init(row)) << Hex(row);
     ASSERT_EQ(n, reader.num_columns());
     for (size_t k = 0; k < n; k++) {
@@ -148,6 +151,7 @@ TEST(RowCodecTest, RandomRoundTrip) {
     }
     for (size_t i = 0; i < 64 * 3 + 10; i++) {
       ASSERT_EQ(MaskBit(mask, i), reader.KeyColumnWasReal(i)) << "mask bit " << i;
+      ASSERT_EQ(MaskBit(zmask, i), reader.KeyColumnWasNegativeZero(i)) << "zmask bit " << i;
     }
   }
 }
@@ -215,6 +219,41 @@ TEST(RowCodecTest, DocumentedExample) {
   EXPECT_EQ("01060102160204000C15416461D4FE0000204000FF", Hex(row));
 }
 
+TEST(RowCodecTest, NegativeZeroKeyColumns) {
+  // The worked example of docs/row_format.md for version 2: key columns 0 and 2 were REAL,
+  // column 2 was -0.0; one value column, 'x'.
+  const SqlValue values[] = {SqlValue::Text("x")};
+  const uint64_t real = 0b101, neg_zero = 0b100;
+  std::string row;
+  EncodeRow(values, 1, std::span<const uint64_t>(&real, 1), std::span<const uint64_t>(&neg_zero, 1),
+            &row);
+  EXPECT_EQ("0201010501041278", Hex(row));
+  RowReader reader;
+  ASSERT_TRUE(reader.Init(row));
+  ASSERT_EQ(1u, reader.num_columns());
+  EXPECT_EQ("x", reader.Column(0).bytes);
+  for (size_t i = 0; i < 10; i++) {
+    EXPECT_EQ(i == 0 || i == 2, reader.KeyColumnWasReal(i)) << i;
+    EXPECT_EQ(i == 2, reader.KeyColumnWasNegativeZero(i)) << i;
+  }
+  // Without negative zeros (an empty or all-zero mask) the row stays in version 1, the same
+  // bytes as the encoder without the second mask writes.
+  std::string v1, v1_zero_mask;
+  EncodeRow(values, 1, std::span<const uint64_t>(&real, 1), &v1);
+  const uint64_t none[] = {0, 0};
+  EncodeRow(values, 1, std::span<const uint64_t>(&real, 1), none, &v1_zero_mask);
+  EXPECT_EQ("010101051278", Hex(v1));
+  EXPECT_EQ(v1, v1_zero_mask);
+  ASSERT_TRUE(reader.Init(v1));
+  EXPECT_TRUE(reader.KeyColumnWasReal(2));
+  EXPECT_FALSE(reader.KeyColumnWasNegativeZero(2));
+  // A wide mask: key column 130.
+  const uint64_t wide_real[] = {0, 0, 4}, wide_zero[] = {0, 0, 4};
+  EncodeRow(values, 1, wide_real, wide_zero, &row);
+  ASSERT_TRUE(reader.Init(row));
+  for (size_t i = 0; i < 200; i++) EXPECT_EQ(i == 130, reader.KeyColumnWasNegativeZero(i)) << i;
+}
+
 TEST(RowCodecTest, EncoderReusesOutput) {
   std::string row;
   const std::string big(1000, 'x');
@@ -278,7 +317,15 @@ class CheckedReader {
 TEST(RowCodecTest, MalformedRejected) {
   CheckedReader r;
   EXPECT_FALSE(r.Init(""));
-  EXPECT_FALSE(r.Init(std::string("\x02\x00\x00", 3)));  // unknown version
+  EXPECT_FALSE(r.Init(std::string("\x03\x00\x00", 3)));  // unknown version
+  // Version 2 must carry a non-empty zmask whose last byte is not 0.
+  EXPECT_FALSE(r.Init(std::string("\x02\x00\x00", 3)));
+  EXPECT_FALSE(r.Init(std::string("\x02\x00\x00\x00", 4)));
+  EXPECT_FALSE(r.Init(std::string("\x02\x00\x00\x01\x00", 5)));
+  EXPECT_FALSE(r.Init(std::string("\x02\x00\x00\x02\x01", 5)));  // zmask past the end
+  EXPECT_TRUE(r.Init(std::string("\x02\x00\x00\x01\x01", 5)));
+  EXPECT_TRUE(r.reader().KeyColumnWasNegativeZero(0));
+  EXPECT_FALSE(r.Init(std::string("\x02\x00\x00\x01\x01\x00", 6)));  // trailing byte
   EXPECT_FALSE(r.Init(std::string("\x00\x00\x00", 3)));
   EXPECT_TRUE(r.Init(std::string("\x01\x00\x00", 3)));
   EXPECT_FALSE(r.Init(std::string("\x01\x00\x00\x00", 4)));  // trailing byte
@@ -311,7 +358,9 @@ TEST(RowCodecTest, TruncationsAndExtensionsRejected) {
     const size_t n = gen.Rand() % 12;
     for (size_t k = 0; k < n; k++) values.push_back(gen.Next());
     std::string row;
-    EncodeRow(values.data(), values.size(), gen.Rand() % 4, &row);
+    const uint64_t real = gen.Rand() % 4, neg_zero = real & gen.Rand();  // version 1 or 2
+    EncodeRow(values.data(), values.size(), std::span<const uint64_t>(&real, 1),
+              std::span<const uint64_t>(&neg_zero, 1), &row);
     ASSERT_TRUE(r.Init(row));
     for (size_t len = 0; len < row.size(); len++) {
       ASSERT_FALSE(r.Init(std::string_view(row).substr(0, len)))
@@ -333,7 +382,9 @@ TEST(RowCodecTest, FuzzNeverCrashes) {
       std::vector<SqlValue> values;
       const size_t n = gen.Rand() % 8;
       for (size_t k = 0; k < n; k++) values.push_back(gen.Next());
-      EncodeRow(values.data(), values.size(), gen.Rand() % 3, &input);
+      const uint64_t real = gen.Rand() % 3, neg_zero = real & gen.Rand();
+      EncodeRow(values.data(), values.size(), std::span<const uint64_t>(&real, 1),
+                std::span<const uint64_t>(&neg_zero, 1), &input);
       const int edits = 1 + static_cast<int>(gen.Rand() % 3);
       for (int e = 0; e < edits; e++) {
         const size_t pos = gen.Rand() % input.size();
