@@ -17,9 +17,6 @@
 //                                   seed is printed on failure with the tail of the history.
 //   STRATA_DIFF_OPS=<n>             statements per schema (default 250, a few seconds in all);
 //                                   e.g. STRATA_DIFF_OPS=20000 for a long run.
-//   STRATA_DIFF_KNOWN_BUGS=1        also generate the statement shapes that hit the known bugs
-//                                   listed under "known bugs" below (off by default so that
-//                                   `make test` stays green until they are fixed).
 //   STRATA_DIFF_VERBOSE=1           print every statement as it runs.
 //
 // Legitimate differences, not generated (each is a documented limit or SQLite's own
@@ -418,13 +415,6 @@ std::vector<SchemaSpec> Schemas() {
   return v;
 }
 
-// ---- known bugs ---------------------------------------------------------------
-//
-// Statement shapes that expose strata bugs found by this test are generated only under
-// STRATA_DIFF_KNOWN_BUGS=1 (sql_tests/32_open_bugs.sql reproduces each):
-//   4. strata_compact resurrects a deleted row whose older value sits in level 1 or deeper
-//      (put, compact, delete, compact: the row is back): strata_flush is called instead.
-
 // ---- the generator --------------------------------------------------------
 
 struct Stmt {
@@ -442,8 +432,7 @@ struct Stmt {
 
 class Generator {
  public:
-  Generator(const SchemaSpec& spec, uint64_t seed, bool known_bugs)
-      : spec_(spec), rng_(seed), known_bugs_(known_bugs) {}
+  Generator(const SchemaSpec& spec, uint64_t seed) : spec_(spec), rng_(seed) {}
 
   int Uniform(int n) { return static_cast<int>(rng_() % static_cast<uint64_t>(n)); }
   bool OneIn(int n) { return Uniform(n) == 0; }
@@ -933,8 +922,7 @@ class Generator {
     if (r < 97) {
       Stmt s;
       s.kind = Stmt::kStrataOnly;
-      // Known bug 4: strata_compact can resurrect deleted rows.
-      s.sql = OneIn(3) && known_bugs_ ? "SELECT strata_compact('@T')" : "SELECT strata_flush('@T')";
+      s.sql = OneIn(3) ? "SELECT strata_compact('@T')" : "SELECT strata_flush('@T')";
       return s;
     }
     Stmt s;
@@ -960,7 +948,6 @@ class Generator {
  private:
   const SchemaSpec& spec_;
   std::mt19937_64 rng_;
-  bool known_bugs_;
 };
 
 // ---- the test -----------------------------------------------------------------
@@ -1052,8 +1039,7 @@ TEST_P(SqlDifferentialTest, MatchesNativeTable) {
   Must(std::string("CREATE TABLE ") + kNativeName + "(" + spec.decl + ")" +
        (spec.rowid_table ? "" : " WITHOUT ROWID"));
   Must("CREATE TABLE aux(" + spec.aux_decl + ")");
-  const bool known_bugs = EnvFlag("STRATA_DIFF_KNOWN_BUGS");
-  Generator gen(spec, seed, known_bugs);
+  Generator gen(spec, seed);
   {
     std::string aux_cols;
     for (const std::string& c : spec.aux_cols) aux_cols += c + ", ";
