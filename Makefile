@@ -171,6 +171,13 @@ demo: all
 	@rm -rf $(BUILD)/demo && mkdir -p $(BUILD)/demo
 	cd $(BUILD)/demo && sqlite3 -cmd ".load $(CURDIR)/$(SO)" demo.db < $(CURDIR)/examples/quickstart.sql
 
+# ---- fuzzing --------------------------------------------------------------
+# libFuzzer targets (clang, ASan + UBSan) in fuzz/, built into build-fuzz/; each runs for
+# FUZZ_SECONDS and any crash or broken invariant fails the target (fuzz/README.md).
+FUZZ_SECONDS ?= 60
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) bash fuzz/run.sh
+
 # ---- benchmarks -----------------------------------------------------------
 BENCH_CXXFLAGS := -std=c++20 -Wall -Wextra -O2 -DNDEBUG -g -pthread -Iengine/include -Iengine -I.
 $(BUILD)/engine_bench: $(wildcard bench/engine_bench*.cc bench/*.h) $(LIB) | check-bench-deps
