@@ -2,6 +2,7 @@
 // test feeds the input a target found, minimized, or builds the same bytes with the real
 // writers; the comment names the target and what broke.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -117,6 +118,64 @@ TEST(WalFuzzRegressionTest, FragmentWithoutItsRecordStartIsCorruption) {
   EXPECT_TRUE(r.records.empty());
   EXPECT_EQ(wal::Reader::Stop::kCorruption, r.stop);
   EXPECT_TRUE(r.status.IsCorruption()) << r.status.ToString();
+}
+
+// ---- SQL surface (target sql) ----
+
+// A connection with the extension (STRATA_EXT) loaded, on a database in a scratch directory;
+// the tests are skipped without STRATA_EXT, as the other SQL tests are.
+class SqlFuzzRegressionTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    const char* ext = getenv("STRATA_EXT");
+    if (ext == nullptr || *ext == '\0') GTEST_SKIP() << "STRATA_EXT is not set";
+    ASSERT_EQ(SQLITE_OK, sqlite3_open(dir_.Sub("test.db").c_str(), &db_));
+    sqlite3_enable_load_extension(db_, 1);
+    char* err = nullptr;
+    ASSERT_EQ(SQLITE_OK, sqlite3_load_extension(db_, ext, nullptr, &err)) << (err ? err : "");
+  }
+  void TearDown() override {
+    if (db_ != nullptr) {
+      EXPECT_EQ(SQLITE_OK, sqlite3_close(db_));
+    }
+  }
+  void Exec(const std::string& sql) {
+    char* err = nullptr;
+    ASSERT_EQ(SQLITE_OK, sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err))
+        << sql << ": " << (err ? err : "");
+  }
+  // The error message of a statement that must fail, with the table name replaced by T.
+  std::string Error(const std::string& sql, const std::string& table) {
+    char* err = nullptr;
+    const int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err);
+    std::string msg = err != nullptr ? err : "";
+    sqlite3_free(err);
+    EXPECT_NE(SQLITE_OK, rc) << sql;
+    for (size_t p; (p = msg.find(table)) != std::string::npos;) msg.replace(p, table.size(), "T");
+    return msg;
+  }
+
+  test::ScratchDir dir_{"fuzz-regression"};
+  sqlite3* db_ = nullptr;
+};
+
+// NOT NULL failures name the first NULL column in declaration order, as SQLite does for a
+// native table; strata named the first NULL key column in key order. (Found by sql:
+// `REPLACE INTO t VALUES (NULL, NULL, NULL)` on PRIMARY KEY (b, a) said t.b, SQLite t.a.)
+TEST_F(SqlFuzzRegressionTest, NotNullNamesTheFirstColumnInDeclarationOrder) {
+  for (const char* decl :
+       {"a BLOB, b REAL, c, PRIMARY KEY (b, a)", "n TEXT NOT NULL, k PRIMARY KEY, v"}) {
+    SCOPED_TRACE(decl);
+    Exec(std::string("CREATE VIRTUAL TABLE strata_t USING strata(") + decl + ")");
+    Exec(std::string("CREATE TABLE native_t(") + decl + ") WITHOUT ROWID");
+    for (const char* values : {"(NULL, NULL, NULL)", "(NULL, 1, NULL)", "(1, NULL, NULL)"}) {
+      EXPECT_EQ(Error(std::string("REPLACE INTO native_t VALUES ") + values, "native_t"),
+                Error(std::string("REPLACE INTO strata_t VALUES ") + values, "strata_t"))
+          << values;
+    }
+    Exec("DROP TABLE strata_t");
+    Exec("DROP TABLE native_t");
+  }
 }
 
 }  // namespace
