@@ -440,9 +440,9 @@ class Session {
   }
 
   std::string KeyValue(size_t k) {
-    if (OneIn(6)) return Value(spec_->cols.empty() ? Dom::kAny : KeyDom(k), true);
-    std::string v = Pick(spec_->key_pool[k]);
-    if (spec_->rowid_table && v == std::string("9223372036854775807")) v = "9223372036854774000";
+    std::string v = OneIn(6) ? Value(KeyDom(k), true) : Pick(spec_->key_pool[k]);
+    // After the largest rowid SQLite picks a random one (see the top comment).
+    if (spec_->rowid_table && v == "9223372036854775807") v = "9223372036854774000";
     return v;
   }
 
