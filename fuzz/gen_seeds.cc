@@ -20,6 +20,7 @@
 #include "db/table_cache.h"
 #include "db/version_edit.h"
 #include "db/version_set.h"
+#include "db/wal_reader.h"
 #include "db/wal_writer.h"
 #include "db/write_batch_internal.h"
 #include "fuzz/fuzz_util.h"
@@ -271,6 +272,20 @@ void ManifestSeeds() {
     for (uint8_t flags : {0x00, 0x02, 0x30, 0x12}) {
       Write("manifest", "manifest-" + std::to_string(i++),
             std::string(1, static_cast<char>(flags)) + manifest);
+    }
+    // Framed (flag bit 7): the records alone, each after a 2-byte length.
+    std::string framed;
+    wal::Reader reader(std::make_unique<StringSequentialFile>(Slice(manifest)), "seed");
+    Slice record;
+    std::string scratch;
+    while (reader.ReadRecord(&record, &scratch)) {
+      framed.push_back(static_cast<char>(record.size() & 0xff));
+      framed.push_back(static_cast<char>(record.size() >> 8));
+      framed.append(record.data(), record.size());
+    }
+    for (uint8_t flags : {0x80, 0x82, 0xb0, 0x86}) {
+      Write("manifest", "manifest-" + std::to_string(i++),
+            std::string(1, static_cast<char>(flags)) + framed);
     }
     // A CURRENT that names another manifest, and a damaged one.
     Write("manifest", "manifest-" + std::to_string(i++),

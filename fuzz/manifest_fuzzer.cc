@@ -8,7 +8,10 @@
 //   bit 1     after a successful recovery, log one more edit (LogAndApply writes a new
 //             manifest and switches CURRENT) and recover again;
 //   bit 2, 3  leave out, or resize, the first table file the manifest leaves live;
-//   bits 4-6  num_levels: 7 if 0, else 1 + the value (2..8).
+//   bits 4-6  num_levels: 7 if 0, else 1 + the value (2..8);
+//   bit 7     framed: the rest is not the manifest file but its records, each a 2-byte
+//             little-endian length and the payload, framed here with wal::Writer (so the
+//             fuzzer changes version edits, not checksums).
 // The rest is the manifest, stored as MANIFEST-000007. Every table file the manifest names
 // is created with the size it records (a sized file: no contents).
 // Checks (abort on violation):
@@ -40,6 +43,7 @@
 #include "db/version_edit.h"
 #include "db/version_set.h"
 #include "db/wal_reader.h"
+#include "db/wal_writer.h"
 #include "fuzz/fuzz_util.h"
 #include "fuzz/mem_env.h"
 #include "table/table_options.h"
@@ -397,7 +401,19 @@ void Run(const uint8_t* data, size_t size) {
     pos += n;
   }
   pos = std::min(pos, size);
-  const std::string manifest(reinterpret_cast<const char*>(data) + pos, size - pos);
+  std::string manifest(reinterpret_cast<const char*>(data) + pos, size - pos);
+  if (flags & 128) {
+    const std::string records = manifest;
+    manifest.clear();
+    wal::Writer writer(std::make_unique<StringSink>(&manifest));
+    for (size_t p = 0; p + 2 <= records.size();) {
+      const size_t n = std::min<size_t>(
+          static_cast<uint8_t>(records[p]) | static_cast<uint8_t>(records[p + 1]) << 8,
+          records.size() - p - 2);
+      writer.AddRecord(Slice(records.data() + p + 2, n));
+      p += 2 + n;
+    }
+  }
   const int level_bits = (flags >> 4) & 7;
   const int num_levels = level_bits == 0 ? 7 : 1 + level_bits;
 
