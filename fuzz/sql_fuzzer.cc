@@ -616,7 +616,9 @@ class Session {
         }
         sel += (i ? ", " : "") + e;
       }
-      s.sql = verb + " @T" + cols + " SELECT " + sel + " FROM @T" + Where();
+      // At most a few rows, so that repeated copies cannot double the table every time.
+      s.sql = verb + " @T" + cols + " SELECT " + sel + " FROM @T" + Where() + " ORDER BY " +
+              KeyList("") + " LIMIT " + std::to_string(in_.ConsumeIntegralInRange(1, 8));
       return s;
     }
     std::string values = RowValues(names);
