@@ -42,19 +42,22 @@ run_one() {
   local start end rc=0
   start=$(date +%s)
   # -timeout: an input that runs 30 s is a hang; -rss_limit_mb: the default, said aloud.
-  "$OUT/${t}_fuzzer" -max_total_time="$SECS" -max_len="$(max_len "$t")" -timeout=30 \
+  # The CPU time (user + system, all threads) goes to $log.cpu.
+  local TIMEFORMAT='%U %S'
+  { time "$OUT/${t}_fuzzer" -max_total_time="$SECS" -max_len="$(max_len "$t")" -timeout=30 \
     -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$crashes/" \
-    "$corpus" "$OUT/seeds/$t" >"$log" 2>&1 || rc=$?
+    "$corpus" "$OUT/seeds/$t" >"$log" 2>&1; } 2>"$log.cpu" || rc=$?
   end=$(date +%s)
-  local runs execs
+  local runs execs cpu
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
   execs=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
+  cpu=$(awk '{printf "%.0f", $1 + $2}' "$log.cpu" 2>/dev/null || echo "?")
   if ((rc != 0)); then
     echo "FAIL $t after $((end - start)) s (exit $rc): see $log and $crashes/"
     grep -m3 -E "invariant failed|ERROR: |SUMMARY" "$log" | sed 's/^/    /' || true
     return 1
   fi
-  echo "ok   $t: ${runs:-?} inputs in $((end - start)) s (${execs:-?}/s), corpus $(ls "$corpus" | wc -l) files"
+  echo "ok   $t: ${runs:-?} inputs in $((end - start)) s, ${cpu} CPU s (${execs:-?}/s), corpus $(ls "$corpus" | wc -l) files"
 }
 
 failed=0

@@ -440,6 +440,7 @@ class Session {
   }
 
   std::string KeyValue(size_t k) {
+    if (known_bugs_ && OneIn(16)) return "-0.0";  // known bug 1
     std::string v = OneIn(6) ? Value(KeyDom(k), true) : Pick(spec_->key_pool[k]);
     // After the largest rowid SQLite picks a random one (see the top comment).
     if (spec_->rowid_table && v == "9223372036854775807") v = "9223372036854774000";
