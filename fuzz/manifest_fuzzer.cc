@@ -22,10 +22,10 @@
 //     same fields;
 //   - Recover's outcome equals a model replay of the documented rules: OK, Corruption or
 //     InvalidArgument (comparator, levels), never anything else; on OK the version holds
-//     exactly the model's files per level with every field, sorted levels (L0 newest first,
-//     L1+ by smallest key, not overlapping), and the model's log number, last sequence (at
-//     least every file's largest sequence) and a next file number past the manifest, the
-//     log and the recorded next number;
+//     exactly the model's files per level with every field, each file's range in order,
+//     sorted levels (L0 newest first, L1+ by smallest key, not overlapping), and the model's
+//     log number, last sequence (at least every file's largest sequence) and a next file
+//     number past the manifest, the log and the recorded next number;
 //   - PickCompaction on the recovered version is safe;
 //   - bit 1: the state survives LogAndApply + Recover unchanged.
 #include <algorithm>
@@ -305,6 +305,14 @@ Model Replay(const std::string& manifest, int num_levels, std::map<uint64_t, uin
   if (records == 0 || !have_log || !have_next || !have_last) {
     fail(Outcome::kCorruption, "empty manifest or required fields missing");
     return m;
+  }
+  for (const auto& level : m.levels) {
+    for (const auto& [number, f] : level) {
+      if (Icmp().Compare(f.smallest, f.largest) > 0) {
+        fail(Outcome::kCorruption, "a file's smallest key after its largest");
+        return m;
+      }
+    }
   }
   for (int level = 1; level < num_levels; level++) {
     std::vector<const MFile*> files;
