@@ -210,6 +210,13 @@ examples: $(SO) $(BUILD)/examples/c_load_extension $(BUILD)/examples/cpp_embed
 	run cpp_embed "$$bin/cpp_embed"; \
 	echo "examples: all 5 passed"
 
+# ---- fuzzing --------------------------------------------------------------
+# libFuzzer targets (clang, ASan + UBSan) in fuzz/, built into build-fuzz/; each runs for
+# FUZZ_SECONDS and any crash or broken invariant fails the target (fuzz/README.md).
+FUZZ_SECONDS ?= 60
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) bash fuzz/run.sh
+
 # ---- benchmarks -----------------------------------------------------------
 BENCH_CXXFLAGS := -std=c++20 -Wall -Wextra -O2 -DNDEBUG -g -pthread -Iengine/include -Iengine -I.
 $(BUILD)/engine_bench: $(wildcard bench/engine_bench*.cc bench/*.h) $(LIB) | check-bench-deps

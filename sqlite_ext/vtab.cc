@@ -392,13 +392,16 @@ int BuildRow(StrataVtab* vt, int argc, sqlite3_value** argv, bool is_insert,
     EncodeKey(key, &vt->key_buf);
   } else {
     const auto& keys = schema.key_columns();
+    // NOT NULL in column order, as SQLite checks a native table without a rowid (whose key
+    // columns are NOT NULL): the first NULL column named is the same.
+    for (int i = 0; i < ncols; i++) {
+      if (vt->values[i].is_null() && (columns[i].not_null || schema.key_index(i) >= 0)) {
+        return ConstraintError(vt, SQLITE_CONSTRAINT_NOTNULL,
+                               "NOT NULL constraint failed: " + vt->table + "." + columns[i].name);
+      }
+    }
     for (size_t k = 0; k < keys.size(); k++) {
       const SqlValue& v = vt->values[keys[k]];
-      if (v.is_null()) {
-        return ConstraintError(
-            vt, SQLITE_CONSTRAINT_NOTNULL,
-            "NOT NULL constraint failed: " + vt->table + "." + columns[keys[k]].name);
-      }
       // The key encoding cannot tell 1.0 from 1, nor -0.0 from 0: remember REALs and their
       // sign. (Under REAL affinity a native table drops both: it stores 1.0 and -0.0 as the
       // integers 1 and 0, and reads them back as 1.0 and 0.0.)

@@ -63,7 +63,8 @@ Reader::FragmentResult Reader::ReadFragment(uint8_t* type, Slice* fragment,
       // follows.
       const uint64_t block_start = *fragment_offset - (*fragment_offset % kBlockSize);
       if (IntactFragmentAfter(block_start + kBlockSize)) {
-        StopAtBadFragment(*fragment_offset, "zeroed record header");
+        // That read the rest of the file: classify without reading it again.
+        StopAtBadFragment(*fragment_offset, "zeroed record header", /*intact_after=*/true);
         return kBad;
       }
       return kEof;
@@ -136,7 +137,7 @@ static bool IntactFragmentInBlock(const char* block, size_t from, size_t end) {
   return false;
 }
 
-void Reader::StopAtBadFragment(uint64_t offset, const char* reason) {
+void Reader::StopAtBadFragment(uint64_t offset, const char* reason, bool intact_after) {
   if (stop_ != Stop::kNone) return;
   const uint64_t block_start = offset - (offset % kBlockSize);
   std::string where = fname_ + ": " + reason + " at offset " + std::to_string(offset);
@@ -147,7 +148,7 @@ void Reader::StopAtBadFragment(uint64_t offset, const char* reason) {
     const size_t from = static_cast<size_t>(offset - buffer_start) + 1;
     intact_in_block = IntactFragmentInBlock(buffer_.data(), from, buffer_.size());
   }
-  if (intact_in_block || IntactFragmentAfter(block_start + kBlockSize)) {
+  if (intact_after || intact_in_block || IntactFragmentAfter(block_start + kBlockSize)) {
     stop_ = Stop::kCorruption;
     status_ = Status::Corruption(where, "intact records follow the damaged one");
   } else {
@@ -180,7 +181,9 @@ bool Reader::ReadRecord(Slice* record, std::string* scratch) {
     switch (type) {
       case kFullType:
         if (in_fragmented_record) {
-          StopAtBadFragment(record_start, "record without its last fragment");
+          // The fragment just read is intact: damage, not a torn tail.
+          StopAtBadFragment(record_start, "record without its last fragment",
+                            /*intact_after=*/true);
           return false;
         }
         *record = fragment;
@@ -188,7 +191,9 @@ bool Reader::ReadRecord(Slice* record, std::string* scratch) {
         return true;
       case kFirstType:
         if (in_fragmented_record) {
-          StopAtBadFragment(record_start, "record without its last fragment");
+          // The fragment just read is intact: damage, not a torn tail.
+          StopAtBadFragment(record_start, "record without its last fragment",
+                            /*intact_after=*/true);
           return false;
         }
         record_start = fragment_offset;
@@ -198,7 +203,9 @@ bool Reader::ReadRecord(Slice* record, std::string* scratch) {
       case kMiddleType:
       case kLastType:
         if (!in_fragmented_record) {
-          StopAtBadFragment(fragment_offset, "fragment without a record start");
+          // An intact fragment whose record start is gone: damage, not a torn tail.
+          StopAtBadFragment(fragment_offset, "fragment without a record start",
+                            /*intact_after=*/true);
           return false;
         }
         scratch->append(fragment.data(), fragment.size());

@@ -52,7 +52,10 @@ class Reader {
   FragmentResult ReadFragment(uint8_t* type, Slice* fragment, uint64_t* fragment_offset);
   bool ReadBlock();
   // Called at a bad fragment: classifies it as torn tail or corruption.
-  void StopAtBadFragment(uint64_t offset, const char* reason);
+  // intact_after: the caller already found intact data after it.
+  void StopAtBadFragment(uint64_t offset, const char* reason, bool intact_after = false);
+  // True if a block from block_start on starts with an intact fragment.
+  // Reads the file up to there: it can be asked only once.
   bool IntactFragmentAfter(uint64_t block_start);
 
   std::unique_ptr<SequentialFile> file_;

@@ -2,9 +2,10 @@
 //
 // Block ownership: a block read for the cache is copied to the heap (a
 // mapping may go away while the cache entry lives); a block read with
-// fill_cache false or without a cache points into the mapped file (which
-// the Table keeps open) and lives as long as the iterator or lookup using
-// it. The index and filter are pinned for the Table's lifetime.
+// fill_cache or verify_checksums false, or without a cache, points into the
+// mapped file (which the Table keeps open) and lives as long as the
+// iterator or lookup using it. The index and filter are pinned for the
+// Table's lifetime.
 #include "table/table.h"
 
 #include <cstring>
@@ -306,7 +307,9 @@ Status Table::GetBlock(const ReadOptions& options, const BlockHandle& handle,
   }
   Status s = ReadBlock(source_, handle, options.verify_checksums, contents);
   if (!s.ok()) return s;
-  if (cache != nullptr && options.fill_cache) {
+  // Only checked blocks are shared: a later read with verify_checksums would
+  // take an unchecked one from the cache without looking.
+  if (cache != nullptr && options.fill_cache && options.verify_checksums) {
     // A block of a mapped file stays in the mapping (no copy): the mapping
     // lives as long as this Table, whose destructor erases its blocks from
     // the cache, and nobody holds a handle on them by then (iterators pin

@@ -63,7 +63,9 @@ class Table {
 
   // An iterator over the point entries: forward, reverse, Seek,
   // SeekForPrev. Honours options.verify_checksums and options.fill_cache
-  // (false: data blocks read for it do not enter the block cache).
+  // (false: data blocks read for it do not enter the block cache). Blocks
+  // read without verify_checksums do not enter the cache either, so a
+  // checked read is never served bytes nobody checked.
   Iterator* NewIterator(const ReadOptions& options) const;
 
   // Point lookup. If the filter rules out filter_key(key), returns OK
