@@ -209,6 +209,38 @@ TEST(ManifestFuzzRegressionTest, LogAndApplyRefusesAFileWithItsRangeInverted) {
   EXPECT_EQ(0, vset.current()->NumFiles(0));
 }
 
+// A manifest naming one file live in two levels was accepted (the writer never produces
+// it; a damaged or foreign manifest could): the file's rows would be read twice and its
+// compaction would delete it from under the other level. (Noticed while fuzzing manifest.)
+TEST(ManifestFuzzRegressionTest, LogAndApplyRefusesAFileLiveInTwoLevels) {
+  test::ScratchDir dir("manifest-two-levels");
+  Options options;
+  InternalKeyComparator icmp(BytewiseComparator());
+  TableOptions table_options;
+  table_options.comparator = &icmp;
+  TableCache table_cache(dir.path(), Env::Default(), table_options, 10);
+  VersionSet vset(dir.path(), &options, &table_cache, &icmp);
+  std::mutex mu;
+  VersionEdit create;
+  create.SetComparatorName(BytewiseComparator()->Name());
+  create.SetLogNumber(0);
+  mu.lock();
+  ASSERT_TRUE(vset.LogAndApply(&create, &mu).ok());
+  FileMetaData f;
+  f.number = vset.NewFileNumber();
+  f.file_size = 100;
+  f.smallest = InternalKey("a", 5, kTypeValue);
+  f.largest = InternalKey("z", 5, kTypeValue);
+  VersionEdit add;
+  add.AddFile(1, f);
+  add.AddFile(2, f);
+  const Status s = vset.LogAndApply(&add, &mu);
+  mu.unlock();
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  EXPECT_NE(std::string::npos, s.ToString().find("live in two levels")) << s.ToString();
+  EXPECT_EQ(0, vset.current()->NumFiles(1));
+}
+
 // ---- SSTable reader (target sstable) ----
 
 // A data block read with verify_checksums false went into the block cache; a later read

@@ -425,12 +425,17 @@ class VersionBuilder {
     }
   }
 
-  // Checks that every file's range is in order and that no two files of a
-  // sorted level overlap.
+  // Checks that every file's range is in order, that no file is live in two
+  // levels, and that no two files of a sorted level overlap.
   Status CheckConsistency(Version* v) {
     const InternalKeyComparator& icmp = *vset_->icmp_;
+    std::set<uint64_t> numbers;
     for (int level = 0; level < vset_->num_levels_; level++) {
       for (const FileMetaData* f : v->files_[level]) {
+        if (!numbers.insert(f->number).second) {
+          return Status::Corruption("manifest", "file " + std::to_string(f->number) +
+                                                    " is live in two levels");
+        }
         // Compaction picking relies on it: an inverted file overlaps nothing,
         // not even its own range.
         if (icmp.Compare(f->smallest.Encode(), f->largest.Encode()) > 0) {

@@ -1,10 +1,11 @@
 // Table: opening an SSTable and reading it through the block cache.
 //
-// Block ownership: a block read for the cache is copied to the heap (a
-// mapping may go away while the cache entry lives); a block read with
-// fill_cache or verify_checksums false, or without a cache, points into the
-// mapped file (which the Table keeps open) and lives as long as the
-// iterator or lookup using it. The index and filter are pinned for the
+// Block ownership: a block of a mapped file points into the mapping, cached
+// or not: the mapping lives as long as the Table, whose destructor erases the
+// Table's blocks from the cache. A block read from an unmapped file for the
+// cache is copied to the heap. Only checked blocks enter the cache (reads with
+// fill_cache or verify_checksums false keep theirs for as long as the
+// iterator or lookup using it). The index and filter are pinned for the
 // Table's lifetime.
 #include "table/table.h"
 

@@ -121,7 +121,6 @@ class Table {
   // Set once a block pointing into the file's mapping entered the cache.
   mutable std::atomic<bool> cached_mapped_blocks_{false};
   BlockSource source_;
-  uint64_t metaindex_offset_ = 0;
 
   Block* index_block_ = nullptr;
   Cache::Handle* index_cache_handle_ = nullptr;
