@@ -482,7 +482,7 @@ void Run(const uint8_t* data, size_t size) {
              static_cast<unsigned long long>(m.log));
   store.vset->ReuseFileNumber(next);
 
-  if (Compaction* c = store.vset->PickCompaction()) {
+  if (Compaction* c = store.vset->PickCompaction(kMaxSequenceNumber)) {
     c->IsTrivialMove();
     c->InputBytes();
     c->ReleaseInputs();

@@ -644,6 +644,30 @@ TEST_F(DBTest, WritesSlowThenStopWhenL0FallsBehind) {
   }
 }
 
+// Deleted data a snapshot kept at the bottom of the tree is freed in the
+// background once the snapshot is released (a compaction rewrites the
+// bottom file in place), with no manual compaction.
+TEST_F(DBTest, BottomDeletionsAreFreedWhenTheSnapshotGoes) {
+  Reopen();
+  FillKeys(4000, "k");
+  ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
+  const uint64_t full = std::stoull(Stat("live_table_bytes"));
+  ASSERT_GT(full, 400000u);
+  const Snapshot* snapshot = db_->GetSnapshot();
+  ASSERT_TRUE(db_->DeleteRange(WriteOptions(), "k", "l").ok());
+  ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
+  EXPECT_GT(std::stoull(Stat("live_table_bytes")), full / 2) << "the snapshot needs the data";
+  EXPECT_EQ("NOT_FOUND", Get("k" + std::to_string(100)));
+  db_->ReleaseSnapshot(snapshot);
+  uint64_t live = full;
+  for (int i = 0; i < 500 && live > 10000; i++) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    live = std::stoull(Stat("live_table_bytes"));
+  }
+  EXPECT_LT(live, 10000u) << FilesPerLevel();
+  EXPECT_EQ("", Contents());
+}
+
 TEST_F(DBTest, BulkLoadIntoEmptyRangeSkipsWalAndMemtable) {
   Reopen();
   ASSERT_TRUE(Put("a-before", "1").ok());

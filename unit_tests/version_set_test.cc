@@ -181,12 +181,12 @@ TEST_F(VersionSetTest, LevelZeroCompactionTakesOverlappingFilesAndNextLevel) {
   e.AddFile(1, File(54, "c", "e"));
   e.AddFile(1, File(55, "f", "g"));
   ASSERT_TRUE(Apply(&e).ok());
-  EXPECT_FALSE(vset_->NeedsCompaction());  // 3 L0 files, trigger 4
+  EXPECT_FALSE(vset_->NeedsCompaction(0));  // 3 L0 files, trigger 4
   VersionEdit e2;
   e2.AddFile(0, File(56, "c", "c", 1000, 40));
   ASSERT_TRUE(Apply(&e2).ok());
-  ASSERT_TRUE(vset_->NeedsCompaction());
-  std::unique_ptr<Compaction> c(vset_->PickCompaction());
+  ASSERT_TRUE(vset_->NeedsCompaction(0));
+  std::unique_ptr<Compaction> c(vset_->PickCompaction(0));
   ASSERT_NE(nullptr, c);
   EXPECT_EQ(0, c->level());
   EXPECT_EQ(4, c->num_input_files(0));  // all L0 files (they span a..y)
@@ -195,7 +195,7 @@ TEST_F(VersionSetTest, LevelZeroCompactionTakesOverlappingFilesAndNextLevel) {
   EXPECT_EQ((std::vector<uint64_t>{53, 54, 55}), l1);
   EXPECT_FALSE(c->IsTrivialMove());
   // Inputs are marked: nothing else can be picked from them now.
-  EXPECT_EQ(nullptr, vset_->PickCompaction());
+  EXPECT_EQ(nullptr, vset_->PickCompaction(0));
   c->ReleaseInputs();
 }
 
@@ -209,7 +209,7 @@ TEST_F(VersionSetTest, SizeCompactionPicksTheFileWithLeastOverlap) {
   e.AddFile(2, File(64, "d", "e", 1000));   // light overlap with 61
   e.AddFile(2, File(65, "g", "h", 9000));
   ASSERT_TRUE(Apply(&e).ok());
-  std::unique_ptr<Compaction> c(vset_->PickCompaction());
+  std::unique_ptr<Compaction> c(vset_->PickCompaction(0));
   ASSERT_NE(nullptr, c);
   EXPECT_EQ(1, c->level());
   ASSERT_EQ(1, c->num_input_files(0));
@@ -225,7 +225,7 @@ TEST_F(VersionSetTest, TrivialMoveWhenNothingOverlaps) {
   e.AddFile(1, File(71, "d", "f", 6000));
   e.AddFile(2, File(72, "x", "z", 6000));
   ASSERT_TRUE(Apply(&e).ok());
-  std::unique_ptr<Compaction> c(vset_->PickCompaction());
+  std::unique_ptr<Compaction> c(vset_->PickCompaction(0));
   ASSERT_NE(nullptr, c);
   EXPECT_TRUE(c->IsTrivialMove());
   c->ReleaseInputs();
@@ -238,11 +238,46 @@ TEST_F(VersionSetTest, TombstoneDensityTriggersCompaction) {
   f.num_deletions = 900;
   e.AddFile(1, f);
   ASSERT_TRUE(Apply(&e).ok());
-  ASSERT_TRUE(vset_->NeedsCompaction());  // no level is over its size
-  std::unique_ptr<Compaction> c(vset_->PickCompaction());
+  ASSERT_TRUE(vset_->NeedsCompaction(0));  // no level is over its size
+  std::unique_ptr<Compaction> c(vset_->PickCompaction(0));
   ASSERT_NE(nullptr, c);
   EXPECT_EQ(1, c->level());
   EXPECT_STREQ("tombstones", c->reason());
+  c->ReleaseInputs();
+}
+
+// A file at the bottom of its key range that still holds deletions (a
+// snapshot needed them when it was written) is rewritten in place once the
+// oldest snapshot has passed everything in it, and not before; a file with
+// data below it, or with few point deletions, is left alone.
+TEST_F(VersionSetTest, BottomDeletionsAreCleanedUpOnceNoSnapshotNeedsThem) {
+  VersionEdit e;
+  FileMetaData ranged = File(100, "a", "f", 1000, /*seq=*/500);
+  ranged.num_range_deletions = 1;
+  e.AddFile(3, ranged);
+  FileMetaData few = File(101, "g", "k", 1000, /*seq=*/10);
+  few.num_entries = 1000;
+  few.num_deletions = 3;  // under 1/32 of its entries: not worth a rewrite
+  e.AddFile(3, few);
+  FileMetaData above = File(102, "m", "p", 1000, /*seq=*/10);
+  above.num_range_deletions = 1;
+  e.AddFile(2, above);  // L3 below holds data in its range
+  e.AddFile(3, File(103, "n", "o", 1000, /*seq=*/5));
+  ASSERT_TRUE(Apply(&e).ok());
+  EXPECT_FALSE(vset_->NeedsCompaction(499));
+  EXPECT_EQ(nullptr, vset_->PickCompaction(499));
+  ASSERT_TRUE(vset_->NeedsCompaction(500));
+  std::unique_ptr<Compaction> c(vset_->PickCompaction(500));
+  ASSERT_NE(nullptr, c);
+  EXPECT_STREQ("cleanup", c->reason());
+  EXPECT_EQ(3, c->level());
+  EXPECT_EQ(3, c->output_level());
+  ASSERT_EQ(1, c->num_input_files(0));
+  EXPECT_EQ(100u, c->input(0, 0)->number);
+  EXPECT_EQ(0, c->num_input_files(1));
+  EXPECT_FALSE(c->IsTrivialMove());
+  EXPECT_TRUE(c->bottommost());
+  EXPECT_TRUE(c->IsBaseLevelForKey("c"));
   c->ReleaseInputs();
 }
 
@@ -251,7 +286,7 @@ TEST_F(VersionSetTest, BottommostAndBaseLevel) {
   e.AddFile(1, File(90, "a", "c", 20000));
   e.AddFile(3, File(91, "b", "b", 100));
   ASSERT_TRUE(Apply(&e).ok());
-  std::unique_ptr<Compaction> c(vset_->PickCompaction());
+  std::unique_ptr<Compaction> c(vset_->PickCompaction(0));
   ASSERT_NE(nullptr, c);
   EXPECT_FALSE(c->bottommost());  // L3 overlaps the range
   EXPECT_TRUE(c->IsBaseLevelForKey("a"));

@@ -443,6 +443,8 @@ void DBImpl::ReleaseSnapshot(const Snapshot* snapshot) {
   {
     std::lock_guard<std::mutex> l(mutex_);
     snapshots_.erase(s->position);
+    // Deletions kept at the bottom for this snapshot may be droppable now.
+    MaybeScheduleWork();
   }
   delete s;
 }

@@ -140,7 +140,7 @@ class DBImpl final : public DB {
   void BackgroundCompaction();
   Status FlushMemTable(std::unique_lock<std::mutex>& lock, ImmutableMemTable* imm);
   Status WriteLevel0Table(MemTable* mem, VersionEdit* edit, std::unique_lock<std::mutex>* lock);
-  Status RunCompaction(std::unique_lock<std::mutex>& lock, Compaction* c);
+  Status RunCompaction(std::unique_lock<std::mutex>& lock, Compaction* c, bool manual);
   void RecordBackgroundError(const Status& s);
   void DeleteObsoleteFiles();
   SequenceNumber SmallestSnapshot() const;
@@ -194,6 +194,7 @@ class DBImpl final : public DB {
 
   struct ManualCompaction {
     int level;
+    bool in_place = false;  // rewrite the level's files holding deletions
     bool done = false;
     Status status;
     const InternalKey* begin;  // null: unbounded

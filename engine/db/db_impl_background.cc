@@ -15,8 +15,9 @@ void DBImpl::MaybeScheduleWork() {
     bg_flush_scheduled_ = 1;
     ThreadPool::Default()->Schedule([this] { BackgroundFlush(); }, ThreadPool::Priority::kHigh);
   }
+  const bool manual_pending = manual_compaction_ != nullptr && !manual_compaction_->done;
   if (bg_compaction_scheduled_ == 0 &&
-      (manual_compaction_ != nullptr || versions_->NeedsCompaction())) {
+      (manual_pending || versions_->NeedsCompaction(SmallestSnapshot()))) {
     bg_compaction_scheduled_ = 1;
     ThreadPool::Default()->Schedule([this] { BackgroundCompaction(); },
                                     ThreadPool::Priority::kLow);
@@ -73,16 +74,19 @@ void DBImpl::BackgroundCompaction() {
   std::unique_lock<std::mutex> lock(mutex_);
   if (!shutting_down_.load() && bg_error_.ok()) {
     Compaction* c = nullptr;
+    // A manual compaction that is done may not have been collected by its
+    // caller yet: never touch it again (the caller may return at any time).
     ManualCompaction* m = manual_compaction_;
+    if (m != nullptr && m->done) m = nullptr;
     if (m != nullptr) {
       bool busy = false;
-      c = versions_->CompactRange(m->level, m->begin, m->end, &busy);
+      c = versions_->CompactRange(m->level, m->begin, m->end, m->in_place, &busy);
       if (c == nullptr && !busy) m->done = true;  // nothing in the range
     } else {
-      c = versions_->PickCompaction();
+      c = versions_->PickCompaction(SmallestSnapshot());
     }
     if (c != nullptr) {
-      Status s = RunCompaction(lock, c);
+      Status s = RunCompaction(lock, c, /*manual=*/m != nullptr);
       if (m != nullptr) {
         m->status = s;
         m->done = true;
@@ -96,9 +100,8 @@ void DBImpl::BackgroundCompaction() {
 }
 
 // REQUIRES: lock holds mutex_. Releases it during the work.
-Status DBImpl::RunCompaction(std::unique_lock<std::mutex>& lock, Compaction* c) {
+Status DBImpl::RunCompaction(std::unique_lock<std::mutex>& lock, Compaction* c, bool manual) {
   Status s;
-  const bool manual = manual_compaction_ != nullptr;
   if (!manual && c->IsTrivialMove()) {
     VersionEdit* edit = c->edit();
     for (FileMetaData* f : c->inputs(0)) {
@@ -206,9 +209,13 @@ Status DBImpl::CompactRange(const Slice* begin, const Slice* end) {
   if (!s.ok()) return s;
   std::unique_lock<std::mutex> lock(mutex_);
   const int max_level = versions_->MaxLevelWithFiles();
-  for (int level = 0; level < max_level && s.ok(); level++) {
+  // Each level into the next, down to the bottom; then the bottom files that
+  // still hold deletions are rewritten in place (dropping what no snapshot
+  // needs), so a full compaction frees the space of deleted data.
+  for (int level = 0; level <= max_level && s.ok(); level++) {
     ManualCompaction m;
     m.level = level;
+    m.in_place = level == max_level;
     InternalKey b, e;
     if (begin != nullptr) {
       b = InternalKey(*begin, kMaxSequenceNumber, kValueTypeForSeek);

@@ -16,6 +16,9 @@ static constexpr int kMaxGrandparentOverlapFactor = 10;
 // A file is worth compacting for its tombstones only when it holds at least
 // this many entries (small files are cleaned up by size compactions).
 static constexpr uint64_t kMinEntriesForTombstoneCompaction = 64;
+// A bottom file whose point deletions are at least 1/this of its entries is
+// rewritten once no snapshot needs them (fewer are not worth a rewrite).
+static constexpr uint64_t kCleanupDeletionFraction = 32;
 
 int FindFile(const InternalKeyComparator& icmp, const std::vector<FileMetaData*>& files,
              const Slice& key) {
@@ -752,6 +755,27 @@ void VersionSet::Finalize(Version* v) {
   }
   v->compaction_level_ = best_level;
   v->compaction_score_ = best_score;
+
+  // Files at the bottom of their key range (no level below overlaps them)
+  // that hold range deletions, or point deletions in some number: a
+  // compaction drops those there unless a snapshot needs them, so they are
+  // left only because one did (or came down by a trivial move).
+  v->cleanup_files_.clear();
+  v->min_cleanup_seq_ = kMaxSequenceNumber;
+  for (int level = 1; level < num_levels_; level++) {
+    for (FileMetaData* f : v->files_[level]) {
+      const bool garbage =
+          f->num_range_deletions > 0 ||
+          (f->num_deletions > 0 && f->num_deletions * kCleanupDeletionFraction >= f->num_entries);
+      if (!garbage) continue;
+      const Slice lo = f->smallest.user_key(), hi = f->largest.user_key();
+      bool bottom = true;
+      for (int l = level + 1; l < num_levels_ && bottom; l++) bottom = !v->OverlapInLevel(l, &lo, &hi);
+      if (!bottom) continue;
+      v->cleanup_files_.emplace_back(level, f);
+      v->min_cleanup_seq_ = std::min(v->min_cleanup_seq_, f->largest_seq);
+    }
+  }
 }
 
 int VersionSet::MaxLevelWithFiles() const {
@@ -781,9 +805,10 @@ static double TombstoneDensity(const FileMetaData* f) {
   return dead / static_cast<double>(std::max<uint64_t>(1, f->num_entries));
 }
 
-bool VersionSet::NeedsCompaction() const {
+bool VersionSet::NeedsCompaction(SequenceNumber smallest_snapshot) const {
   Version* v = current_;
   if (v->compaction_score_ >= 1) return true;
+  if (v->min_cleanup_seq_ <= smallest_snapshot) return true;
   for (int level = 0; level < num_levels_ - 1; level++) {
     for (const FileMetaData* f : v->files_[level]) {
       if (!f->being_compacted && TombstoneDensity(f) >= options_->tombstone_compaction_ratio) {
@@ -794,7 +819,7 @@ bool VersionSet::NeedsCompaction() const {
   return false;
 }
 
-Compaction* VersionSet::PickCompaction() {
+Compaction* VersionSet::PickCompaction(SequenceNumber smallest_snapshot) {
   Version* v = current_;
   // Levels by score, highest first.
   std::vector<std::pair<double, int>> candidates;
@@ -858,13 +883,26 @@ Compaction* VersionSet::PickCompaction() {
       return c;
     }
   }
+  // Deletions kept at the bottom for a snapshot that is gone: rewrite the
+  // file in place, which drops them and the data they hide.
+  for (const auto& [level, f] : v->cleanup_files_) {
+    if (f->largest_seq > smallest_snapshot || f->being_compacted) continue;
+    Compaction* c = SetupCompaction(level, {f}, /*in_place=*/true);
+    if (c != nullptr) {
+      c->reason_ = "cleanup";
+      return c;
+    }
+  }
   return nullptr;
 }
 
-Compaction* VersionSet::SetupCompaction(int level, std::vector<FileMetaData*> inputs0) {
+Compaction* VersionSet::SetupCompaction(int level, std::vector<FileMetaData*> inputs0,
+                                        bool in_place) {
   Version* v = current_;
   if (inputs0.empty() || AnyBeingCompacted(inputs0)) return nullptr;
-  Compaction* c = new Compaction(options_, level, v);
+  assert(!in_place || level > 0);  // L0 files overlap: they only move down
+  const int out = in_place ? level : level + 1;
+  Compaction* c = new Compaction(options_, level, out, v);
   c->icmp_ = icmp_;
   c->inputs_[0] = std::move(inputs0);
 
@@ -892,7 +930,7 @@ Compaction* VersionSet::SetupCompaction(int level, std::vector<FileMetaData*> in
     }
     range_of(c->inputs_[0], &smallest, &largest);
   }
-  v->GetOverlappingInputs(level + 1, &smallest, &largest, &c->inputs_[1]);
+  if (!in_place) v->GetOverlappingInputs(out, &smallest, &largest, &c->inputs_[1]);
   if (AnyBeingCompacted(c->inputs_[1])) {
     delete c;
     return nullptr;
@@ -901,11 +939,11 @@ Compaction* VersionSet::SetupCompaction(int level, std::vector<FileMetaData*> in
   std::vector<FileMetaData*> all = c->inputs_[0];
   all.insert(all.end(), c->inputs_[1].begin(), c->inputs_[1].end());
   range_of(all, &all_start, &all_limit);
-  if (level + 2 < num_levels_) {
-    v->GetOverlappingInputs(level + 2, &all_start, &all_limit, &c->grandparents_);
+  if (out + 1 < num_levels_) {
+    v->GetOverlappingInputs(out + 1, &all_start, &all_limit, &c->grandparents_);
   }
   c->bottommost_ = true;
-  for (int l = level + 2; l < num_levels_; l++) {
+  for (int l = out + 1; l < num_levels_; l++) {
     std::vector<FileMetaData*> overlap;
     v->GetOverlappingInputs(l, &all_start, &all_limit, &overlap);
     if (!overlap.empty()) {
@@ -920,16 +958,26 @@ Compaction* VersionSet::SetupCompaction(int level, std::vector<FileMetaData*> in
 }
 
 Compaction* VersionSet::CompactRange(int level, const InternalKey* begin, const InternalKey* end,
-                                     bool* busy) {
+                                     bool in_place, bool* busy) {
   *busy = false;
   std::vector<FileMetaData*> inputs;
   current_->GetOverlappingInputs(level, begin, end, &inputs);
+  if (in_place) {
+    // The files from the first to the last that hold deletions: a
+    // contiguous run, so the outputs overlap no file left in the level.
+    auto has_deletions = [](const FileMetaData* f) {
+      return f->num_deletions > 0 || f->num_range_deletions > 0;
+    };
+    auto first = std::find_if(inputs.begin(), inputs.end(), has_deletions);
+    auto last = std::find_if(inputs.rbegin(), inputs.rend(), has_deletions).base();
+    inputs = first < last ? std::vector<FileMetaData*>(first, last) : std::vector<FileMetaData*>();
+  }
   if (inputs.empty()) return nullptr;
   if (AnyBeingCompacted(inputs)) {
     *busy = true;
     return nullptr;
   }
-  Compaction* c = SetupCompaction(level, inputs);
+  Compaction* c = SetupCompaction(level, inputs, in_place);
   if (c == nullptr) {
     *busy = true;
     return nullptr;
@@ -957,8 +1005,10 @@ std::string VersionSet::LevelSummary() const {
 
 // ---- Compaction ------------------------------------------------------
 
-Compaction::Compaction(const Options* options, int level, Version* input_version)
+Compaction::Compaction(const Options* options, int level, int output_level,
+                       Version* input_version)
     : level_(level),
+      output_level_(output_level),
       max_output_file_size_(options->target_file_size),
       input_version_(input_version),
       level_ptrs_(options->num_levels, 0) {
@@ -970,7 +1020,7 @@ Compaction::~Compaction() {
 }
 
 bool Compaction::IsTrivialMove() const {
-  if (!inputs_[1].empty()) return false;
+  if (output_level_ == level_ || !inputs_[1].empty()) return false;
   uint64_t grandparent_bytes = TotalFileSize(grandparents_);
   if (grandparent_bytes > kMaxGrandparentOverlapFactor * max_output_file_size_) return false;
   if (inputs_[0].size() == 1) return true;
@@ -991,13 +1041,13 @@ bool Compaction::IsTrivialMove() const {
 
 void Compaction::AddInputDeletions(VersionEdit* edit) {
   for (int which = 0; which < 2; which++) {
-    for (FileMetaData* f : inputs_[which]) edit->RemoveFile(level_ + which, f->number);
+    for (FileMetaData* f : inputs_[which]) edit->RemoveFile(which == 0 ? level_ : output_level_, f->number);
   }
 }
 
 bool Compaction::IsBaseLevelForKey(const Slice& user_key) {
   const auto& files_by_level = input_version_->files_;
-  for (size_t level = level_ + 2; level < files_by_level.size(); level++) {
+  for (size_t level = output_level_ + 1; level < files_by_level.size(); level++) {
     const std::vector<FileMetaData*>& files = files_by_level[level];
     while (level_ptrs_[level] < files.size()) {
       FileMetaData* f = files[level_ptrs_[level]];

@@ -92,6 +92,12 @@ class Version {
   // Computed by VersionSet::Finalize: the level most in need of compaction.
   double compaction_score_ = -1;
   int compaction_level_ = -1;
+  // Computed by VersionSet::Finalize: the files whose deletions (and the data
+  // they hide) were kept at the bottom of their key range only because a
+  // snapshot needed them, and the smallest largest_seq among them: once the
+  // oldest snapshot reaches it, rewriting that file frees space.
+  std::vector<std::pair<int, FileMetaData*>> cleanup_files_;
+  SequenceNumber min_cleanup_seq_ = kMaxSequenceNumber;
 };
 
 class VersionSet {
@@ -132,15 +138,18 @@ class VersionSet {
   int NumLevels() const { return num_levels_; }
 
   // The compaction most needed now, or nullptr. Marks its inputs as being
-  // compacted.
-  Compaction* PickCompaction();
+  // compacted. smallest_snapshot: the oldest sequence any reader may still
+  // read at.
+  Compaction* PickCompaction(SequenceNumber smallest_snapshot);
   // A compaction of the files of `level` overlapping [begin, end] into
   // level + 1, or nullptr if there are none (or some are being compacted:
-  // then *busy is set).
+  // then *busy is set). in_place: only the files holding deletions,
+  // rewritten into `level` itself (the bottom of the tree, where a rewrite
+  // drops what no snapshot needs).
   Compaction* CompactRange(int level, const InternalKey* begin, const InternalKey* end,
-                           bool* busy);
-  // True if PickCompaction would return something.
-  bool NeedsCompaction() const;
+                           bool in_place, bool* busy);
+  // True if PickCompaction(smallest_snapshot) would return something.
+  bool NeedsCompaction(SequenceNumber smallest_snapshot) const;
 
   // Inserts the numbers of every file in any live version.
   void AddLiveFiles(std::set<uint64_t>* live);
@@ -165,7 +174,8 @@ class VersionSet {
   // The record that starts a new manifest: version v with the log number,
   // next file number and last sequence of edit (which v includes).
   void EncodeSnapshot(const Version& v, const VersionEdit& edit, std::string* record);
-  Compaction* SetupCompaction(int level, std::vector<FileMetaData*> inputs0);
+  Compaction* SetupCompaction(int level, std::vector<FileMetaData*> inputs0,
+                              bool in_place = false);
   bool AnyBeingCompacted(const std::vector<FileMetaData*>& files) const;
 
   const std::string dbname_;
@@ -195,18 +205,20 @@ class Compaction {
   ~Compaction();
 
   int level() const { return level_; }
-  int output_level() const { return level_ + 1; }
+  // level() + 1, or level() itself for a rewrite in place.
+  int output_level() const { return output_level_; }
   VersionEdit* edit() { return &edit_; }
   int num_input_files(int which) const { return static_cast<int>(inputs_[which].size()); }
   FileMetaData* input(int which, int i) const { return inputs_[which][i]; }
   const std::vector<FileMetaData*>& inputs(int which) const { return inputs_[which]; }
   uint64_t MaxOutputFileSize() const { return max_output_file_size_; }
 
-  // A single input file that can move to the next level without rewriting.
+  // A single input file that can move to the next level without rewriting
+  // (never for a rewrite in place).
   bool IsTrivialMove() const;
   // Records the removal of every input in the edit.
   void AddInputDeletions(VersionEdit* edit);
-  // True if no level below the output holds data for user_key (so a
+  // True if no level below the output level holds data for user_key (so a
   // tombstone for it may be dropped). Calls must come in increasing key
   // order.
   bool IsBaseLevelForKey(const Slice& user_key);
@@ -217,15 +229,17 @@ class Compaction {
   bool ShouldStopBefore(const Slice& internal_key);
   // Clears being_compacted on the inputs and drops the input version.
   void ReleaseInputs();
-  // Why it was picked, for stats: "size", "l0", "tombstones", "manual".
+  // Why it was picked, for stats: "size", "l0", "tombstones", "cleanup",
+  // "manual".
   const char* reason() const { return reason_; }
   uint64_t InputBytes() const;
 
  private:
   friend class VersionSet;
-  Compaction(const Options* options, int level, Version* input_version);
+  Compaction(const Options* options, int level, int output_level, Version* input_version);
 
   const int level_;
+  const int output_level_;
   uint64_t max_output_file_size_;
   Version* input_version_;
   VersionEdit edit_;
