@@ -63,6 +63,59 @@ constexpr int kInList = 1 << 18;
 constexpr int kHiddenKey = 1 << 19;
 }  // namespace plan
 
+struct StrataCursor;
+
+// ---- Range deletes (vtab_range_delete.cc) ---------------------------------
+//
+// SQLite gives a virtual table no "delete this range" call, and it deletes
+// from one in two passes: it scans the table to its end, keeping the key of
+// every row the WHERE clause accepts, then calls xUpdate(DELETE) once per kept
+// key, in ascending key order. A RangeDeleteRun follows that pattern and
+// turns it into one range tombstone:
+//
+//   scan    a cursor's xFilter starts a key range (or full) scan of [lo, hi)
+//           with no LIMIT or OFFSET while it is the table's only open cursor;
+//           it returns N rows and reaches the end of the range. N rows were in
+//           [lo, hi) as the transaction saw it when the scan began.
+//   run     then come N DELETEs of strictly ascending keys, all in [lo, hi),
+//           with nothing else in between (no other xFilter on the table, no
+//           other xUpdate, no savepoint, sync, commit or rollback, and no
+//           commit to the store by another connection since the scan began).
+//           They are written as point Deletes as they come, after a save
+//           point on the transaction's batch taken before the first.
+//   replace N distinct keys in [lo, hi) that SQLite got from that scan are
+//           exactly its N rows, so [lo, hi) is now empty in the transaction's
+//           view: rolling back to the save point and adding DeleteRange(lo,
+//           hi) deletes the same rows. Done when N >= RangeDeleteMinRows()
+//           and N >= the batch's updates before the run (rolling back
+//           re-indexes them).
+//
+// Anything else ends the run (BreakRangeDeleteRun): the save point is
+// forgotten and the point Deletes stay, which is always correct. The callers'
+// hot paths test one field (phase) before calling in here.
+struct RangeDeleteRun {
+  enum class Phase {
+    kNone,
+    kScanning,  // cursor is scanning [cursor->lower, cursor->upper)
+    kDeleting,  // the scan returned rows rows of [lo, hi); deleted of them are deleted
+  };
+  Phase phase = Phase::kNone;
+  const StrataCursor* cursor = nullptr;  // kScanning only; compared, never dereferenced
+  uint64_t commits = 0;                  // Store::commits when the scan began
+  std::string lo, hi;                    // kDeleting: the range, hi exclusive
+  uint64_t rows = 0;
+  uint64_t deleted = 0;
+  uint32_t updates_before = 0;  // the batch's Count() before the first delete
+  bool save_point = false;      // set on the batch at the first delete
+  std::string last_key;         // the previous delete's key
+};
+
+// The smallest run worth a range tombstone: 32, or STRATA_RANGE_DELETE_MIN_ROWS
+// (at least 1) as read when the extension was last loaded (StrataModule());
+// tests make it small.
+uint64_t RangeDeleteMinRows();
+void ReadRangeDeleteMinRows();
+
 struct StrataVtab {
   sqlite3_vtab base;  // must be first: SQLite sees this
   sqlite3* db = nullptr;
@@ -97,6 +150,9 @@ struct StrataVtab {
   // Row count estimate for the planner, refreshed now and then.
   double row_estimate = 0;
   int plans_since_estimate = 0;
+
+  int open_cursors = 0;  // this connection's cursors on the table
+  RangeDeleteRun range_delete;
 };
 
 struct StrataCursor {
@@ -111,7 +167,8 @@ struct StrataCursor {
   std::string upper;
   Slice lower_slice;
   Slice upper_slice;
-  int64_t limit = -1;  // rows still allowed; -1: no limit
+  int64_t limit = -1;          // rows still allowed; -1: no limit
+  uint64_t rows_returned = 0;  // by the iterator since xFilter
 
   // kList: rows found by a point or multi-get, in output order.
   std::vector<std::pair<std::string, std::string>> rows;
@@ -142,6 +199,20 @@ struct StrataCursor {
 const sqlite3_module* StrataModule();
 void* ModuleRegistered(sqlite3* db);
 void ModuleDestroyed(void* client_data);
+
+// The range delete protocol (vtab_range_delete.cc; see RangeDeleteRun).
+// xFilter, about to create the iterator of a scan with no LIMIT or OFFSET.
+void RangeDeleteScanStart(StrataCursor* c);
+// That scan's cursor reached the end of its range with an OK status.
+void RangeDeleteScanDone(StrataCursor* c);
+// Writes a DELETE of key (encoded) to vt->txn. REQUIRES: phase == kDeleting.
+void RangeDeleteDelete(StrataVtab* vt, const std::string& key);
+// Ends the run, keeping the point deletes. REQUIRES: phase != kNone.
+void BreakRangeDeleteRun(StrataVtab* vt);
+// Anything that is not part of a run calls this first.
+inline void EndRangeDeleteRun(StrataVtab* vt) {
+  if (vt->range_delete.phase != RangeDeleteRun::Phase::kNone) BreakRangeDeleteRun(vt);
+}
 
 // Plan and cursor entry points (vtab_plan.cc, vtab_cursor.cc).
 int StrataBestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info);
