@@ -368,6 +368,8 @@ DELETE FROM n WHERE k >= 1100 AND k < 1300;
 SELECT 'native', changes();
 SELECT * FROM cmp_t;
 UPDATE mark SET prev = s, s = json_extract(strata_stats(tbl), '$.last_sequence') WHERE tbl = 't' RETURNING 'written', s - prev;
+-- strata_stats counts the DELETEs that became a range tombstone (rolled back ones too).
+SELECT 'range_deletes', json_extract(strata_stats('t'), '$.range_deletes');
 
 -- On disk: a large range delete is one range tombstone in its table file, a
 -- small one point tombstones. (Each flush also holds 1000 new rows, so that

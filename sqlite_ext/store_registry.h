@@ -53,6 +53,9 @@ struct Store {
   // iterator's creation and a later one by the writer: nobody's commit
   // landed after the iterator's snapshot.
   std::atomic<uint64_t> commits{0};
+  // DELETE statements whose point deletes became one range tombstone
+  // (vtab_range_delete.cc), those of transactions that rolled back included.
+  std::atomic<uint64_t> range_deletes{0};
 
   // Takes the write token for owner; false if another owner holds it.
   bool TryAcquireWriter(const void* owner) {

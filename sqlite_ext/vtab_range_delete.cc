@@ -100,6 +100,7 @@ void RangeDeleteDelete(StrataVtab* vt, const std::string& key) {
     txn->RollbackToSavePoint();
     r.save_point = false;
     txn->DeleteRange(r.lo, r.hi);
+    vt->store->range_deletes++;
   }
   BreakRangeDeleteRun(vt);
 }
