@@ -321,8 +321,7 @@ COMMIT;
 SELECT * FROM cmp_t;
 UPDATE mark SET prev = s, s = json_extract(strata_stats(tbl), '$.last_sequence') WHERE tbl = 't' RETURNING 'written', s - prev;
 
--- A transaction that wrote more than the range holds keeps point deletes: turning
--- them into a range tombstone would re-index everything written before.
+-- Writes before the range delete in the same transaction stay, before it.
 BEGIN;
 INSERT INTO t SELECT value, 'w' || value FROM generate_series(3001, 3200);
 INSERT INTO n SELECT value, 'w' || value FROM generate_series(3001, 3200);
@@ -335,6 +334,25 @@ COMMIT;
 SELECT * FROM cmp_t;
 UPDATE mark SET prev = s, s = json_extract(strata_stats(tbl), '$.last_sequence') WHERE tbl = 't' RETURNING 'written', s - prev;
 
+-- A DELETE that deletes only some of the rows it scanned, in a transaction: its
+-- point deletes are read back by a scan, a point read and an INSERT's conflict check.
+BEGIN;
+DELETE FROM t WHERE k >= 1400 AND k < 1500 AND k % 2 = 0;
+SELECT 'every other row', changes();
+DELETE FROM n WHERE k >= 1400 AND k < 1500 AND k % 2 = 0;
+SELECT 'native', changes();
+SELECT * FROM cmp_t;
+SELECT 'scan', count(*), min(k), max(k) FROM t WHERE k >= 1400 AND k < 1500;
+DELETE FROM t WHERE k >= 1500 AND k < 1600 AND k % 2 = 0;
+DELETE FROM n WHERE k >= 1500 AND k < 1600 AND k % 2 = 0;
+SELECT 'point read', count(*) FROM t WHERE k = 1500;
+DELETE FROM t WHERE k >= 1600 AND k < 1700 AND k % 2 = 0;
+DELETE FROM n WHERE k >= 1600 AND k < 1700 AND k % 2 = 0;
+INSERT INTO t VALUES (1600, 'again');
+INSERT INTO n VALUES (1600, 'again');
+COMMIT;
+SELECT * FROM cmp_t;
+UPDATE mark SET prev = s, s = json_extract(strata_stats(tbl), '$.last_sequence') WHERE tbl = 't' RETURNING 'written', s - prev;
 -- A DELETE that fails leaves nothing of itself: an error while SQLite scans
 -- (abs() of the smallest integer overflows), and a writer on another
 -- connection that makes the first delete, after the scan, SQLITE_BUSY. (Once

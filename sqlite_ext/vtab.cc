@@ -302,6 +302,7 @@ Status MaxRowid(StrataVtab* vt, int64_t* max) {
     *max = vt->max_rowid;
     return Status::OK();
   }
+  EndRangeDeleteRun(vt);
   std::unique_ptr<Iterator> it(vt->store->db->NewIterator(ReadOptions()));
   if (vt->txn != nullptr && vt->txn->Count() > 0) {
     it.reset(vt->txn->NewIteratorWithBase(it.release(), ReadOptions()));
@@ -713,6 +714,7 @@ int KeyColumnCount(const StrataVtab* vt) {
 }
 
 Status ReadKey(StrataVtab* vt, const Slice& key, std::string* value) {
+  EndRangeDeleteRun(vt);  // its deletes are not in the batch yet
   if (vt->txn != nullptr && vt->txn->Count() > 0 && !vt->txn_written) {
     return vt->txn->GetFromBatchAndDB(vt->store->db.get(), ReadOptions(), key, value);
   }

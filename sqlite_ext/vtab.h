@@ -70,34 +70,36 @@ struct StrataCursor;
 // SQLite gives a virtual table no "delete this range" call, and it deletes
 // from one in two passes: it scans the table to its end, keeping the key of
 // every row the WHERE clause accepts, then calls xUpdate(DELETE) once per kept
-// key, in ascending key order. A RangeDeleteRun follows that pattern and
-// turns it into one range tombstone:
+// key, in ascending key order, with nothing in between. A RangeDeleteRun
+// follows that pattern and turns it into one range tombstone:
 //
 //   scan    a cursor's xFilter starts a key range (or full) scan of [lo, hi)
 //           with no LIMIT or OFFSET while it is the table's only open cursor;
 //           it returns N rows and reaches the end of the range. N rows were in
 //           [lo, hi) as the transaction saw it when the scan began.
-//   run     then come N DELETEs of strictly ascending keys, all in [lo, hi),
+//   run     then come DELETEs of strictly ascending keys, all in [lo, hi),
 //           with nothing else in between (no other xFilter on the table, no
-//           other xUpdate, no savepoint, sync, commit or rollback, and no
-//           commit to the store by another connection since the scan began).
-//           They are written as point Deletes as they come, after a save
-//           point on the transaction's batch taken before the first.
-//   replace N distinct keys in [lo, hi) that SQLite got from that scan are
-//           exactly its N rows, so [lo, hi) is now empty in the transaction's
-//           view: rolling back to the save point and adding DeleteRange(lo,
-//           hi) deletes the same rows. Done when N >= RangeDeleteMinRows()
-//           and N >= the batch's updates before the run (rolling back
-//           re-indexes them).
+//           other xUpdate, no savepoint, sync, commit or rollback). Their keys
+//           are kept aside, not yet written to the batch.
+//   replace at the N-th, N distinct keys in [lo, hi) that SQLite got from that
+//           scan are exactly its N rows, so, unless another connection
+//           committed to the store since the scan began, deleting them leaves
+//           [lo, hi) empty in the transaction's view, exactly as
+//           DeleteRange(lo, hi) does: that is what is written. (Only when
+//           N >= RangeDeleteMinRows(); fewer stay point deletes.)
 //
-// Anything else ends the run (BreakRangeDeleteRun): the save point is
-// forgotten and the point Deletes stay, which is always correct. The callers'
-// hot paths test one field (phase) before calling in here.
+// Anything else ends the run (BreakRangeDeleteRun), which first writes the
+// kept keys to the batch as point Deletes, in their order: the batch ends up
+// as if they had been written as they came. Nothing reads or writes the
+// batch without ending the run first (every xFilter, xUpdate and transaction
+// method does, and ReadKey, MaxRowid and the cursor's iterator check too),
+// so deferring them is invisible. The callers' hot paths test one field
+// (phase) before calling in here.
 struct RangeDeleteRun {
   enum class Phase {
     kNone,
     kScanning,  // cursor is scanning [cursor->lower, cursor->upper)
-    kDeleting,  // the scan returned rows rows of [lo, hi); deleted of them are deleted
+    kDeleting,  // the scan returned `rows` rows of [lo, hi); `deleted` of them are deleted
   };
   Phase phase = Phase::kNone;
   const StrataCursor* cursor = nullptr;  // kScanning only; compared, never dereferenced
@@ -105,9 +107,10 @@ struct RangeDeleteRun {
   std::string lo, hi;                    // kDeleting: the range, hi exclusive
   uint64_t rows = 0;
   uint64_t deleted = 0;
-  uint32_t updates_before = 0;  // the batch's Count() before the first delete
-  bool save_point = false;      // set on the batch at the first delete
-  std::string last_key;         // the previous delete's key
+  // The deleted keys not yet in the batch, each as a 4-byte length and the
+  // bytes; the last one at last_key.
+  std::string keys;
+  size_t last_key = 0;
 };
 
 // The smallest run worth a range tombstone: 32, or STRATA_RANGE_DELETE_MIN_ROWS
@@ -205,11 +208,12 @@ void ModuleDestroyed(void* client_data);
 void RangeDeleteScanStart(StrataCursor* c);
 // That scan's cursor reached the end of its range with an OK status.
 void RangeDeleteScanDone(StrataCursor* c);
-// Writes a DELETE of key (encoded) to vt->txn. REQUIRES: phase == kDeleting.
+// A DELETE of key (encoded) from vt->txn. REQUIRES: phase == kDeleting.
 void RangeDeleteDelete(StrataVtab* vt, const std::string& key);
-// Ends the run, keeping the point deletes. REQUIRES: phase != kNone.
+// Ends the run, writing its deletes to vt->txn. REQUIRES: phase != kNone.
 void BreakRangeDeleteRun(StrataVtab* vt);
-// Anything that is not part of a run calls this first.
+// Anything that is not part of a run, and anything that reads or writes
+// vt->txn, calls this first.
 inline void EndRangeDeleteRun(StrataVtab* vt) {
   if (vt->range_delete.phase != RangeDeleteRun::Phase::kNone) BreakRangeDeleteRun(vt);
 }

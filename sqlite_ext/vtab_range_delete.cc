@@ -4,6 +4,7 @@
 // deletes exactly the rows the point deletes would: RangeDeleteRun in vtab.h.
 #include <atomic>
 #include <cstdlib>
+#include <cstring>
 
 #include "sqlite_ext/vtab.h"
 
@@ -21,6 +22,9 @@ std::atomic<uint64_t> min_rows{kDefaultMinRows};
 // Sorts after every encoded key: no key starts with the byte 0xFF
 // (docs/key_encoding.md, "No tag is 00 or FF").
 constexpr char kPastEveryKey[] = "\xff";
+
+// The deleted keys a run keeps aside: a buffer up to this size is reused.
+constexpr size_t kKeepKeyBytes = 1 << 20;
 
 using Phase = RangeDeleteRun::Phase;
 
@@ -41,8 +45,20 @@ void ReadRangeDeleteMinRows() {
 
 void BreakRangeDeleteRun(StrataVtab* vt) {
   RangeDeleteRun& r = vt->range_delete;
-  if (r.save_point && vt->txn != nullptr) vt->txn->PopSavePoint();
-  r.save_point = false;
+  if (!r.keys.empty() && vt->txn != nullptr) {
+    for (size_t at = 0; at < r.keys.size();) {
+      uint32_t n;
+      memcpy(&n, r.keys.data() + at, sizeof(n));
+      vt->txn->Delete(Slice(r.keys.data() + at + sizeof(n), n));
+      at += sizeof(n) + n;
+    }
+  }
+  // A large run's buffer is not kept for the next one.
+  if (r.keys.capacity() > kKeepKeyBytes) {
+    std::string().swap(r.keys);
+  } else {
+    r.keys.clear();
+  }
   r.phase = Phase::kNone;
   r.cursor = nullptr;
   r.rows = 0;
@@ -79,27 +95,27 @@ void RangeDeleteScanDone(StrataCursor* c) {
 
 void RangeDeleteDelete(StrataVtab* vt, const std::string& key) {
   RangeDeleteRun& r = vt->range_delete;
-  WriteBatchWithIndex* txn = vt->txn.get();
   // Strictly ascending keys are distinct ones.
-  if (key < r.lo || key >= r.hi || (r.deleted > 0 && key <= r.last_key)) {
+  bool in_run = key >= r.lo && key < r.hi;
+  if (in_run && r.deleted > 0) {
+    uint32_t n;
+    memcpy(&n, r.keys.data() + r.last_key, sizeof(n));
+    in_run = Slice(key).compare(Slice(r.keys.data() + r.last_key + sizeof(n), n)) > 0;
+  }
+  if (!in_run) {
     BreakRangeDeleteRun(vt);
-    txn->Delete(key);
+    vt->txn->Delete(key);
     return;
   }
-  if (r.deleted == 0) {
-    r.updates_before = txn->Count();
-    txn->SetSavePoint();
-    r.save_point = true;
-  }
-  txn->Delete(key);
-  r.last_key = key;
+  const uint32_t n = static_cast<uint32_t>(key.size());
+  r.last_key = r.keys.size();
+  r.keys.append(reinterpret_cast<const char*>(&n), sizeof(n));
+  r.keys.append(key);
   if (++r.deleted < r.rows) return;
-  // Every row of the scan is deleted. The rollback re-indexes the updates
-  // before the run, so it must not cost more than the run did.
-  if (vt->store->commits.load() == r.commits && r.deleted >= r.updates_before) {
-    txn->RollbackToSavePoint();
-    r.save_point = false;
-    txn->DeleteRange(r.lo, r.hi);
+  // Every row the scan returned is deleted.
+  if (vt->store->commits.load() == r.commits) {
+    r.keys.clear();
+    vt->txn->DeleteRange(r.lo, r.hi);
     vt->store->range_deletes++;
   }
   BreakRangeDeleteRun(vt);
