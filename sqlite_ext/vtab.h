@@ -92,8 +92,8 @@ struct StrataCursor;
 // kept keys to the batch as point Deletes, in their order: the batch ends up
 // as if they had been written as they came. Nothing reads or writes the
 // batch without ending the run first (every xFilter, xUpdate and transaction
-// method does, and ReadKey, MaxRowid and the cursor's iterator check too),
-// so deferring them is invisible. The callers' hot paths test one field
+// method does, and ReadKey and MaxRowid check too), so deferring them is
+// invisible. The callers' hot paths test one field
 // (phase) before calling in here.
 struct RangeDeleteRun {
   enum class Phase {
