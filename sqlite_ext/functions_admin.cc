@@ -57,8 +57,10 @@ void Stats(sqlite3_context* ctx, int, sqlite3_value** argv) {
   if (vt == nullptr) return;
   std::string json;
   vt->store->db->GetProperty("strata.stats", &json);
-  // The store's path and options, in front of the engine's own figures.
-  std::string head = "{\"table\":\"" + vt->table + "\",\"path\":\"" + vt->store->path + "\",";
+  // The store's path and the SQL layer's own figures, in front of the engine's.
+  std::string head = "{\"table\":\"" + vt->table + "\",\"path\":\"" + vt->store->path +
+                     "\",\"range_deletes\":" + std::to_string(vt->store->range_deletes.load()) +
+                     ",";
   json = head + json.substr(1);
   sqlite3_result_text(ctx, json.c_str(), -1, SQLITE_TRANSIENT);
   sqlite3_result_subtype(ctx, 'J');

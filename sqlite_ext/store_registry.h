@@ -48,6 +48,14 @@ struct Store {
   std::map<const void*, int> owner_refs;  // refs by owner (connection)
   // Cursors open on the engine (a move closes and reopens it).
   std::atomic<int> open_cursors{0};
+  // Transactions written to the engine (each DB::Write of a connection's
+  // batch, counted once it returns). Unchanged between a read before an
+  // iterator's creation and a later one by the writer: nobody's commit
+  // landed after the iterator's snapshot.
+  std::atomic<uint64_t> commits{0};
+  // DELETE statements whose point deletes became one range tombstone
+  // (vtab_range_delete.cc), those of transactions that rolled back included.
+  std::atomic<uint64_t> range_deletes{0};
 
   // Takes the write token for owner; false if another owner holds it.
   bool TryAcquireWriter(const void* owner) {

@@ -184,6 +184,7 @@ int Connect(sqlite3* db, void*, int argc, const char* const* argv, sqlite3_vtab*
 }
 
 void EndTransaction(StrataVtab* vt) {
+  EndRangeDeleteRun(vt);
   vt->txn.reset();
   vt->txn_written = false;
   vt->savepoints = 0;
@@ -301,6 +302,7 @@ Status MaxRowid(StrataVtab* vt, int64_t* max) {
     *max = vt->max_rowid;
     return Status::OK();
   }
+  EndRangeDeleteRun(vt);
   std::unique_ptr<Iterator> it(vt->store->db->NewIterator(ReadOptions()));
   if (vt->txn != nullptr && vt->txn->Count() > 0) {
     it.reset(vt->txn->NewIteratorWithBase(it.release(), ReadOptions()));
@@ -465,10 +467,16 @@ int Update(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_int64* ro
 
   if (argc == 1) {  // DELETE
     OldKey(vt, argv[0], &vt->old_key_buf);
-    txn->Delete(vt->old_key_buf);
+    if (vt->range_delete.phase == RangeDeleteRun::Phase::kDeleting) {
+      RangeDeleteDelete(vt, vt->old_key_buf);
+    } else {
+      EndRangeDeleteRun(vt);
+      txn->Delete(vt->old_key_buf);
+    }
     vt->max_rowid_known = false;
     return SQLITE_OK;
   }
+  EndRangeDeleteRun(vt);
   const bool is_insert = sqlite3_value_type(argv[0]) == SQLITE_NULL;
   sqlite3_int64 new_rowid = 0;
   rc = BuildRow(vt, argc, argv, is_insert, is_insert ? nullptr : argv[0], &new_rowid);
@@ -508,6 +516,7 @@ int Update(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_int64* ro
 
 int Begin(sqlite3_vtab* vtab) {
   auto* vt = reinterpret_cast<StrataVtab*>(vtab);
+  EndRangeDeleteRun(vt);
   // A previous transaction that SQLite ended without commit or rollback
   // (it does not) would be dropped here.
   if (vt->txn != nullptr && vt->txn_written) EndTransaction(vt);
@@ -518,9 +527,11 @@ int Begin(sqlite3_vtab* vtab) {
 // memtable) as one atomic batch, fsynced first when sync = full.
 int Sync(sqlite3_vtab* vtab) {
   auto* vt = reinterpret_cast<StrataVtab*>(vtab);
+  EndRangeDeleteRun(vt);
   if (vt->txn == nullptr || vt->txn_written || vt->txn->Count() == 0) return SQLITE_OK;
   // A large transaction into an empty key range becomes a bulk load.
   Status s = vt->store->db->Write(vt->store->write_options, vt->txn.get());
+  vt->store->commits++;  // even a failed write may have landed in part
   if (!s.ok()) return VtabError(vtab, s, "commit failed, the transaction was not written");
   vt->txn_written = true;
   return SQLITE_OK;
@@ -528,6 +539,7 @@ int Sync(sqlite3_vtab* vtab) {
 
 int Commit(sqlite3_vtab* vtab) {
   auto* vt = reinterpret_cast<StrataVtab*>(vtab);
+  EndRangeDeleteRun(vt);
   // SQLite ignores what xCommit returns; writing here covers a commit that
   // arrived without xSync.
   if (vt->txn != nullptr && !vt->txn_written && vt->txn->Count() > 0) Sync(vtab);
@@ -545,6 +557,7 @@ int Rollback(sqlite3_vtab* vtab) {
 // transaction (nothing pending).
 int Savepoint(sqlite3_vtab* vtab, int n) {
   auto* vt = reinterpret_cast<StrataVtab*>(vtab);
+  EndRangeDeleteRun(vt);  // a run's own save point goes first
   if (vt->txn == nullptr) vt->txn = std::make_unique<WriteBatchWithIndex>();
   while (vt->savepoints <= n) {
     vt->txn->SetSavePoint();
@@ -555,6 +568,7 @@ int Savepoint(sqlite3_vtab* vtab, int n) {
 
 int Release(sqlite3_vtab* vtab, int n) {
   auto* vt = reinterpret_cast<StrataVtab*>(vtab);
+  EndRangeDeleteRun(vt);
   if (vt->txn == nullptr) return SQLITE_OK;
   while (vt->savepoints > n && vt->savepoints > 0) {
     vt->txn->PopSavePoint();
@@ -565,6 +579,7 @@ int Release(sqlite3_vtab* vtab, int n) {
 
 int RollbackTo(sqlite3_vtab* vtab, int n) {
   auto* vt = reinterpret_cast<StrataVtab*>(vtab);
+  EndRangeDeleteRun(vt);
   if (vt->txn == nullptr) return SQLITE_OK;
   vt->max_rowid_known = false;
   if (n < 0) {
@@ -638,6 +653,7 @@ ModuleV4 kModule = {{
 
 const sqlite3_module* StrataModule() {
   if (sqlite3_libversion_number() >= 3044000) kModule.base.iVersion = 4;
+  ReadRangeDeleteMinRows();
   return &kModule.base;
 }
 
@@ -701,6 +717,7 @@ int KeyColumnCount(const StrataVtab* vt) {
 }
 
 Status ReadKey(StrataVtab* vt, const Slice& key, std::string* value) {
+  EndRangeDeleteRun(vt);  // its deletes are not in the batch yet
   if (vt->txn != nullptr && vt->txn->Count() > 0 && !vt->txn_written) {
     return vt->txn->GetFromBatchAndDB(vt->store->db.get(), ReadOptions(), key, value);
   }

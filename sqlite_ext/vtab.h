@@ -63,6 +63,62 @@ constexpr int kInList = 1 << 18;
 constexpr int kHiddenKey = 1 << 19;
 }  // namespace plan
 
+struct StrataCursor;
+
+// ---- Range deletes (vtab_range_delete.cc) ---------------------------------
+//
+// SQLite gives a virtual table no "delete this range" call, and it deletes
+// from one in two passes: it scans the table to its end, keeping the key of
+// every row the WHERE clause accepts, then calls xUpdate(DELETE) once per kept
+// key, in ascending key order, with nothing in between. A RangeDeleteRun
+// follows that pattern and turns it into one range tombstone:
+//
+//   scan    a cursor's xFilter starts a key range (or full) scan of [lo, hi)
+//           with no LIMIT or OFFSET while it is the table's only open cursor;
+//           it returns N rows and reaches the end of the range. N rows were in
+//           [lo, hi) as the transaction saw it when the scan began.
+//   run     then come DELETEs of strictly ascending keys, all in [lo, hi),
+//           with nothing else in between (no other xFilter on the table, no
+//           other xUpdate, no savepoint, sync, commit or rollback). Their keys
+//           are kept aside, not yet written to the batch.
+//   replace at the N-th, N distinct keys in [lo, hi) that SQLite got from that
+//           scan are exactly its N rows, so, unless another connection
+//           committed to the store since the scan began, deleting them leaves
+//           [lo, hi) empty in the transaction's view, exactly as
+//           DeleteRange(lo, hi) does: that is what is written. (Only when
+//           N >= RangeDeleteMinRows(); fewer stay point deletes.)
+//
+// Anything else ends the run (BreakRangeDeleteRun), which first writes the
+// kept keys to the batch as point Deletes, in their order: the batch ends up
+// as if they had been written as they came. Nothing reads or writes the
+// batch without ending the run first (every xFilter, xUpdate and transaction
+// method does, and ReadKey and MaxRowid check too), so deferring them is
+// invisible. The callers' hot paths test one field
+// (phase) before calling in here.
+struct RangeDeleteRun {
+  enum class Phase {
+    kNone,
+    kScanning,  // cursor is scanning [cursor->lower, cursor->upper)
+    kDeleting,  // the scan returned `rows` rows of [lo, hi); `deleted` of them are deleted
+  };
+  Phase phase = Phase::kNone;
+  const StrataCursor* cursor = nullptr;  // kScanning only; compared, never dereferenced
+  uint64_t commits = 0;                  // Store::commits when the scan began
+  std::string lo, hi;                    // kDeleting: the range, hi exclusive
+  uint64_t rows = 0;
+  uint64_t deleted = 0;
+  // The deleted keys not yet in the batch, each as a 4-byte length and the
+  // bytes; the last one at last_key.
+  std::string keys;
+  size_t last_key = 0;
+};
+
+// The smallest run worth a range tombstone: 32, or STRATA_RANGE_DELETE_MIN_ROWS
+// (at least 1) as read when the extension was last loaded (StrataModule());
+// tests make it small.
+uint64_t RangeDeleteMinRows();
+void ReadRangeDeleteMinRows();
+
 struct StrataVtab {
   sqlite3_vtab base;  // must be first: SQLite sees this
   sqlite3* db = nullptr;
@@ -97,6 +153,9 @@ struct StrataVtab {
   // Row count estimate for the planner, refreshed now and then.
   double row_estimate = 0;
   int plans_since_estimate = 0;
+
+  int open_cursors = 0;  // this connection's cursors on the table
+  RangeDeleteRun range_delete;
 };
 
 struct StrataCursor {
@@ -111,7 +170,8 @@ struct StrataCursor {
   std::string upper;
   Slice lower_slice;
   Slice upper_slice;
-  int64_t limit = -1;  // rows still allowed; -1: no limit
+  int64_t limit = -1;          // rows still allowed; -1: no limit
+  uint64_t rows_returned = 0;  // by the iterator since xFilter
 
   // kList: rows found by a point or multi-get, in output order.
   std::vector<std::pair<std::string, std::string>> rows;
@@ -142,6 +202,21 @@ struct StrataCursor {
 const sqlite3_module* StrataModule();
 void* ModuleRegistered(sqlite3* db);
 void ModuleDestroyed(void* client_data);
+
+// The range delete protocol (vtab_range_delete.cc; see RangeDeleteRun).
+// xFilter, about to create the iterator of a scan with no LIMIT or OFFSET.
+void RangeDeleteScanStart(StrataCursor* c);
+// That scan's cursor reached the end of its range with an OK status.
+void RangeDeleteScanDone(StrataCursor* c);
+// A DELETE of key (encoded) from vt->txn. REQUIRES: phase == kDeleting.
+void RangeDeleteDelete(StrataVtab* vt, const std::string& key);
+// Ends the run, writing its deletes to vt->txn. REQUIRES: phase != kNone.
+void BreakRangeDeleteRun(StrataVtab* vt);
+// Anything that is not part of a run, and anything that reads or writes
+// vt->txn, calls this first.
+inline void EndRangeDeleteRun(StrataVtab* vt) {
+  if (vt->range_delete.phase != RangeDeleteRun::Phase::kNone) BreakRangeDeleteRun(vt);
+}
 
 // Plan and cursor entry points (vtab_plan.cc, vtab_cursor.cc).
 int StrataBestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info);

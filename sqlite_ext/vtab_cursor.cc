@@ -24,6 +24,7 @@ void ResetCursor(StrataCursor* c) {
   c->mode = StrataCursor::Mode::kEof;
   c->row_index = 0;
   c->limit = -1;
+  c->rows_returned = 0;
   c->key_decoded = false;
   c->row_parsed = false;
 }
@@ -37,12 +38,17 @@ bool InTransaction(const StrataVtab* vt) {
 int SettleIterator(StrataCursor* c) {
   if (c->iter->Valid() && c->limit != 0) {
     c->SetRowFromIterator();
+    c->rows_returned++;
     return SQLITE_OK;
   }
   Status s = c->iter->status();
   c->iter.reset();
   c->mode = StrataCursor::Mode::kEof;
-  if (!s.ok()) return VtabError(&c->vtab->base, s, "reading table " + c->vtab->table);
+  if (!s.ok()) {
+    EndRangeDeleteRun(c->vtab);
+    return VtabError(&c->vtab->base, s, "reading table " + c->vtab->table);
+  }
+  if (c->vtab->range_delete.cursor == c) RangeDeleteScanDone(c);
   return SQLITE_OK;
 }
 
@@ -120,6 +126,7 @@ int StrataOpen(sqlite3_vtab* vtab, sqlite3_vtab_cursor** out) {
   memset(&c->base, 0, sizeof(c->base));
   c->vtab = reinterpret_cast<StrataVtab*>(vtab);
   c->vtab->store->open_cursors++;  // the store is not moved under it
+  c->vtab->open_cursors++;
   *out = &c->base;
   return SQLITE_OK;
 }
@@ -127,6 +134,8 @@ int StrataOpen(sqlite3_vtab* vtab, sqlite3_vtab_cursor** out) {
 int StrataClose(sqlite3_vtab_cursor* cursor) {
   StrataCursor* c = AsCursor(cursor);
   c->vtab->store->open_cursors--;
+  c->vtab->open_cursors--;
+  if (c->vtab->range_delete.cursor == c) EndRangeDeleteRun(c->vtab);  // closed before its end
   delete c;
   return SQLITE_OK;
 }
@@ -136,6 +145,7 @@ int StrataFilter(sqlite3_vtab_cursor* cursor, int idx, const char*, int argc,
   StrataCursor* c = AsCursor(cursor);
   StrataVtab* vt = c->vtab;
   ResetCursor(c);
+  EndRangeDeleteRun(vt);  // another scan of the table
   const int access = idx & plan::kAccessMask;
   const int eq = (idx & plan::kEqMask) >> plan::kEqShift;
   const int nkey = KeyColumnCount(vt);
@@ -304,6 +314,8 @@ int StrataFilter(sqlite3_vtab_cursor* cursor, int idx, const char*, int argc,
   ReadOptions ro;
   if (!c->lower.empty()) ro.iterate_lower_bound = &c->lower_slice;
   if (has_upper) ro.iterate_upper_bound = &c->upper_slice;
+  // A scan of the whole range may be the first pass of a DELETE of it.
+  if ((idx & (plan::kLimit | plan::kOffset)) == 0) RangeDeleteScanStart(c);
   c->iter.reset(db->NewIterator(ro));
   if (InTransaction(vt)) c->iter.reset(vt->txn->NewIteratorWithBase(c->iter.release(), ro));
   c->mode = StrataCursor::Mode::kIterator;

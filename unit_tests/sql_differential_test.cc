@@ -18,6 +18,10 @@
 //   STRATA_DIFF_OPS=<n>             statements per schema (default 250, a few seconds in all);
 //                                   e.g. STRATA_DIFF_OPS=20000 for a long run.
 //   STRATA_DIFF_VERBOSE=1           print every statement as it runs.
+//   STRATA_RANGE_DELETE_MIN_ROWS=<n>  the smallest DELETE strata turns into a range tombstone
+//                                   (sqlite_ext/vtab.h). Unset, each schema runs with 1, 2 or
+//                                   3 (from its seed), so that the small tables here take that
+//                                   path often.
 //
 // Legitimate differences, not generated (each is a documented limit or SQLite's own
 // virtual-table semantics, not a strata bug):
@@ -792,11 +796,59 @@ class Generator {
   }
 
   Stmt Delete() {
+    if (OneIn(2)) return RangeDelete();
     Stmt s;
     s.writes = true;
     std::string w = Where();
     if (w.empty() && !OneIn(4)) w = Where();  // deleting everything, now and then
     s.sql = "DELETE FROM @T" + w;
+    return s;
+  }
+
+  // A DELETE of a key range, the kind strata may turn into one range tombstone: equality on
+  // a prefix of the key, then bounds of every kind (or none) on the next column; now and
+  // then a term on another column or ORDER BY ... LIMIT, so that not every row the scan
+  // returns is deleted.
+  Stmt RangeDelete() {
+    Stmt s;
+    s.writes = true;
+    const size_t nkey = spec_.key.size();
+    const size_t eq = nkey > 1 ? Uniform(static_cast<int>(nkey)) : 0;
+    std::string w;
+    for (size_t k = 0; k < eq; k++) w += (k ? " AND " : "") + KeyName(k) + " = " + KeyValue(k);
+    const std::string name = KeyName(eq);
+    std::string range;
+    switch (Uniform(8)) {
+      case 0:
+        range = name + " >= " + KeyValue(eq) + " AND " + name + " < " + KeyValue(eq);
+        break;
+      case 1:
+        range = name + " > " + KeyValue(eq) + " AND " + name + " <= " + KeyValue(eq);
+        break;
+      case 2:
+        range = name + " BETWEEN " + KeyValue(eq) + " AND " + KeyValue(eq);
+        break;
+      case 3:
+        range = name + (OneIn(2) ? " < " : " <= ") + KeyValue(eq);
+        break;
+      case 4:
+        range = name + (OneIn(2) ? " > " : " >= ") + KeyValue(eq);
+        break;
+      case 5:
+        range = name + " IS NOT NULL";  // every key: a full or prefix scan
+        break;
+      default:
+        break;  // the equality prefix alone, or the whole table
+    }
+    if (!range.empty()) w += (w.empty() ? "" : " AND ") + range;
+    if (OneIn(6)) w += (w.empty() ? "" : " AND ") + NonKeyTerm();
+    if (w.empty() && !OneIn(4)) w = name + " >= " + KeyValue(eq);
+    std::string tail;
+    if (OneIn(8)) {
+      tail =
+          " ORDER BY " + KeyList(OneIn(2) ? " DESC" : "") + " LIMIT " + std::to_string(Uniform(10));
+    }
+    s.sql = "DELETE FROM @T" + (w.empty() ? "" : " WHERE " + w) + tail;
     return s;
   }
 
@@ -962,6 +1014,7 @@ class SqlDifferentialTest : public ::testing::TestWithParam<int> {
   void TearDown() override {
     if (db_ != nullptr) sqlite3_close(db_);
     if (log_ != nullptr) fclose(log_);
+    if (set_min_rows_) unsetenv("STRATA_RANGE_DELETE_MIN_ROWS");
   }
 
   bool Open() {
@@ -1007,7 +1060,8 @@ class SqlDifferentialTest : public ::testing::TestWithParam<int> {
   std::string db_path_;
   std::string ext_;
   sqlite3* db_ = nullptr;
-  FILE* log_ = nullptr;  // STRATA_DIFF_LOG: every statement, replayable in the sqlite3 shell
+  FILE* log_ = nullptr;        // STRATA_DIFF_LOG: every statement, replayable in the sqlite3 shell
+  bool set_min_rows_ = false;  // this test set STRATA_RANGE_DELETE_MIN_ROWS
   std::deque<std::string> history_;
 };
 
@@ -1029,8 +1083,17 @@ TEST_P(SqlDifferentialTest, MatchesNativeTable) {
 
   test::ScratchDir dir("sqldiff-" + spec.label);
   db_path_ = dir.Sub("test.db");
+  if (getenv("STRATA_RANGE_DELETE_MIN_ROWS") == nullptr) {
+    // Read when the extension loads (Open()).
+    setenv("STRATA_RANGE_DELETE_MIN_ROWS", std::to_string(1 + seed % 3).c_str(), 1);
+    set_min_rows_ = true;
+  }
+  const std::string min_rows = getenv("STRATA_RANGE_DELETE_MIN_ROWS");
+  SCOPED_TRACE("STRATA_RANGE_DELETE_MIN_ROWS=" + min_rows);
   if (const char* log = getenv("STRATA_DIFF_LOG")) {
     log_ = fopen((std::string(log) + "." + spec.label + ".sql").c_str(), "w");
+    if (log_ != nullptr)
+      fprintf(log_, "-- run with STRATA_RANGE_DELETE_MIN_ROWS=%s\n", min_rows.c_str());
   }
   ASSERT_TRUE(Open());
   Must(std::string("CREATE VIRTUAL TABLE ") + kStrataName + " USING strata(" + spec.decl +
@@ -1078,6 +1141,19 @@ TEST_P(SqlDifferentialTest, MatchesNativeTable) {
   };
 
   int compared = 0, errors = 0, reopens = 0;
+  // DELETEs strata made into range tombstones (strata_stats counts them per open store).
+  int64_t range_tombstones = 0;
+  auto count_range_tombstones = [&] {
+    Outcome o = RunSql(
+        db_,
+        std::string("SELECT json_extract(strata_stats('") + kStrataName + "'), '$.range_deletes')",
+        kStrataName);
+    if (o.rc == SQLITE_OK && !o.rows.empty() && o.rows[0][0].type == SQLITE_INTEGER) {
+      int64_t n;
+      memcpy(&n, o.rows[0][0].bytes.data(), 8);
+      range_tombstones += n;
+    }
+  };
   for (int op = 0; op < ops; op++) {
     const bool in_txn = sqlite3_get_autocommit(db_) == 0;
     if (!in_txn) savepoints.clear();
@@ -1096,6 +1172,7 @@ TEST_P(SqlDifferentialTest, MatchesNativeTable) {
 
     if (st.kind == Stmt::kReopen) {
       note("-- close and reopen the connection");
+      count_range_tombstones();
       Close();
       ASSERT_TRUE(Open());
       if (log_ != nullptr) fprintf(log_, ".open test.db\n.load %s\n", ext_.c_str());
@@ -1184,8 +1261,10 @@ TEST_P(SqlDifferentialTest, MatchesNativeTable) {
     if (!compare_tables(ops)) return;
   }
   Must(std::string("SELECT strata_verify('") + kStrataName + "')");
-  printf("[%s] %d statements compared (%d failed alike), %d reopens, seed %" PRIu64 "\n",
-         spec.label.c_str(), compared, errors, reopens, base_seed);
+  count_range_tombstones();
+  printf("[%s] %d statements compared (%d failed alike), %d reopens, %" PRId64
+         " range tombstones, seed %" PRIu64 "\n",
+         spec.label.c_str(), compared, errors, reopens, range_tombstones, base_seed);
 }
 
 INSTANTIATE_TEST_SUITE_P(Schemas, SqlDifferentialTest, ::testing::Range(0, 6),
