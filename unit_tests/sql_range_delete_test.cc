@@ -1,5 +1,5 @@
 // Range deletes (RangeDeleteRun in sqlite_ext/vtab.h) in the cases the sqlite3 shell cannot set
-// up (sql_tests/39_range_delete has the rest): another connection commits into the range while
+// up (sql_tests/40_range_delete has the rest): another connection commits into the range while
 // the DELETE scans, a statement nested in the DELETE's scan writes and scans the table, and a
 // range tombstone that only the WAL holds survives a reopen.
 //
