@@ -15,9 +15,12 @@ void DBImpl::MaybeScheduleWork() {
     bg_flush_scheduled_ = 1;
     ThreadPool::Default()->Schedule([this] { BackgroundFlush(); }, ThreadPool::Priority::kHigh);
   }
-  const bool manual_pending = manual_compaction_ != nullptr && !manual_compaction_->done;
-  if (bg_compaction_scheduled_ == 0 &&
-      (manual_pending || versions_->NeedsCompaction(SmallestSnapshot()))) {
+  // While a manual compaction is installed, only it runs (until its caller
+  // collects it and installs the next level's, or returns).
+  const bool wanted = manual_compaction_ != nullptr
+                          ? !manual_compaction_->done
+                          : versions_->NeedsCompaction(SmallestSnapshot());
+  if (bg_compaction_scheduled_ == 0 && wanted) {
     bg_compaction_scheduled_ = 1;
     ThreadPool::Default()->Schedule([this] { BackgroundCompaction(); },
                                     ThreadPool::Priority::kLow);
@@ -75,15 +78,15 @@ void DBImpl::BackgroundCompaction() {
   if (!shutting_down_.load() && bg_error_.ok()) {
     Compaction* c = nullptr;
     // A manual compaction that is done may not have been collected by its
-    // caller yet: never touch it again (the caller may return at any time).
+    // caller yet: never touch it again (the caller may return at any time),
+    // and run nothing else meanwhile.
     ManualCompaction* m = manual_compaction_;
-    if (m != nullptr && m->done) m = nullptr;
-    if (m != nullptr) {
+    if (m == nullptr) {
+      c = versions_->PickCompaction(SmallestSnapshot());
+    } else if (!m->done) {
       bool busy = false;
       c = versions_->CompactRange(m->level, m->begin, m->end, m->in_place, &busy);
       if (c == nullptr && !busy) m->done = true;  // nothing in the range
-    } else {
-      c = versions_->PickCompaction(SmallestSnapshot());
     }
     if (c != nullptr) {
       Status s = RunCompaction(lock, c, /*manual=*/m != nullptr);
@@ -208,14 +211,16 @@ Status DBImpl::CompactRange(const Slice* begin, const Slice* end) {
   Status s = Flush(FlushOptions());
   if (!s.ok()) return s;
   std::unique_lock<std::mutex> lock(mutex_);
-  const int max_level = versions_->MaxLevelWithFiles();
   // Each level into the next, down to the bottom; then the bottom files that
   // still hold deletions are rewritten in place (dropping what no snapshot
-  // needs), so a full compaction frees the space of deleted data.
-  for (int level = 0; level <= max_level && s.ok(); level++) {
+  // needs), so a full compaction frees the space of deleted data. The bottom
+  // is looked up at each step: compactions that ran before this one was
+  // installed may have moved data deeper.
+  bool bottom_done = false;
+  for (int level = 0; !bottom_done && s.ok(); level++) {
     ManualCompaction m;
     m.level = level;
-    m.in_place = level == max_level;
+    m.in_place = bottom_done = level >= versions_->MaxLevelWithFiles();
     InternalKey b, e;
     if (begin != nullptr) {
       b = InternalKey(*begin, kMaxSequenceNumber, kValueTypeForSeek);
