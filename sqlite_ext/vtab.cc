@@ -454,9 +454,13 @@ int BuildRow(StrataVtab* vt, int argc, sqlite3_value** argv, bool is_insert,
   return SQLITE_OK;
 }
 
+// The extended code is a native table's: ROWID for an implicit rowid,
+// PRIMARYKEY for a declared key (an INTEGER PRIMARY KEY included).
 int ConflictError(StrataVtab* vt) {
-  return ConstraintError(vt, SQLITE_CONSTRAINT_PRIMARYKEY,
-                         "UNIQUE constraint failed: " + vt->schema->KeyDescription(vt->table));
+  const Schema& schema = *vt->schema;
+  const bool implicit_rowid = schema.kind() == KeyKind::kRowid && schema.rowid_alias() < 0;
+  return ConstraintError(vt, implicit_rowid ? SQLITE_CONSTRAINT_ROWID : SQLITE_CONSTRAINT_PRIMARYKEY,
+                         "UNIQUE constraint failed: " + schema.KeyDescription(vt->table));
 }
 
 int Update(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_int64* rowid) {
