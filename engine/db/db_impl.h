@@ -192,9 +192,13 @@ class DBImpl final : public DB {
   int bg_syncs_ = 0;             // BackgroundSync tasks scheduled or running
   Status bg_error_;
 
+  // A CompactRange() request for one level, on the caller's stack. The
+  // background thread withdraws it (manual_compaction_ = nullptr) when it is
+  // done; the caller returns only once no compaction is running for it.
   struct ManualCompaction {
     int level;
     bool done = false;
+    bool in_progress = false;  // a background compaction is running for it
     Status status;
     const InternalKey* begin;  // null: unbounded
     const InternalKey* end;

@@ -77,15 +77,24 @@ void DBImpl::BackgroundCompaction() {
     if (m != nullptr) {
       bool busy = false;
       c = versions_->CompactRange(m->level, m->begin, m->end, &busy);
-      if (c == nullptr && !busy) m->done = true;  // nothing in the range
+      if (c == nullptr && !busy) {  // nothing in the range
+        m->done = true;
+        manual_compaction_ = nullptr;
+      } else if (c != nullptr) {
+        m->in_progress = true;
+      }
     } else {
       c = versions_->PickCompaction();
     }
     if (c != nullptr) {
       Status s = RunCompaction(lock, c);
       if (m != nullptr) {
+        // Withdrawn here, not by the waiting caller: a compaction scheduled
+        // before the caller wakes must not take the finished request again.
         m->status = s;
         m->done = true;
+        m->in_progress = false;
+        if (manual_compaction_ == m) manual_compaction_ = nullptr;
       }
       if (!s.ok() && !s.IsAborted()) RecordBackgroundError(s);
     }
@@ -229,7 +238,10 @@ Status DBImpl::CompactRange(const Slice* begin, const Slice* end) {
       MaybeScheduleWork();
       bg_cv_.wait(lock);
     }
-    manual_compaction_ = nullptr;
+    // m lives on this stack: after an error or at shutdown, a compaction
+    // may still be running for it.
+    while (m.in_progress) bg_cv_.wait(lock);
+    if (manual_compaction_ == &m) manual_compaction_ = nullptr;
     bg_cv_.notify_all();
     if (!m.done) s = bg_error_.ok() ? Status::Aborted("the store is closing") : bg_error_;
     if (s.ok()) s = m.status;
