@@ -4,6 +4,8 @@
 #   make demo       install what is missing, build, run examples/quickstart.sql
 #   make test       everything CI runs: unit tests, SQL tests (ends with a summary)
 #   make unit | sqltest | bench | asan | tsan | fuzz | crashtest | format | lint
+#   make stress     readers, writers, flushes and compactions at once, for minutes
+#                   (STRESS_SECONDS per test; make stress SANITIZE=thread under TSan)
 #   make install PREFIX=/usr/local
 #
 # Sanitizers go through one variable: make test SANITIZE=address (or thread);
@@ -57,7 +59,7 @@ BENCH_PKGS := librocksdb-dev libleveldb-dev libbenchmark-dev
 BENCH_FILES := /usr/include/rocksdb/db.h /usr/include/leveldb/db.h /usr/include/benchmark/benchmark.h
 
 .PHONY: all deps bench-deps check-deps check-bench-deps unit sqltest test demo bench asan tsan \
-        fuzz crashtest difftest format lint clean install
+        fuzz crashtest difftest stress format lint clean install
 
 all: $(SO) $(LIB)
 
@@ -159,6 +161,13 @@ DIFF_OPS ?= 20000
 difftest: $(UNIT_BIN) $(SO)
 	cd $(BUILD) && STRATA_EXT=$(CURDIR)/$(SO) STRATA_DIFF_OPS=$(DIFF_OPS) \
 	  ./unit_tests --gtest_filter='*Differential*'
+
+# The concurrency stress tests at length (a short run of each is part of make test):
+# unit_tests/db_stress_test.cc (engine) and sql_stress_test.cc (SQL connections).
+STRESS_SECONDS ?= 300
+stress: $(UNIT_BIN) $(SO)
+	cd $(BUILD) && STRATA_EXT=$(CURDIR)/$(SO) STRATA_STRESS_SECONDS=$(STRESS_SECONDS) \
+	  ./unit_tests --gtest_filter='*DBStressTest.*:SqlStressTest.*'
 
 asan:
 	$(MAKE) test SANITIZE=address
