@@ -202,11 +202,23 @@ void DBImpl::DeleteObsoleteFiles() {
 Status DBImpl::Flush(const FlushOptions& options) {
   Status s = CheckWritable();
   if (!s.ok()) return s;
+  // Everything written before this call is in memtables whose WAL is no
+  // newer than the current one. Only those are waited for (flushes go oldest
+  // first): memtables switched later, by a writer that keeps going, would
+  // keep imm_ from ever being empty.
+  uint64_t last_log;
+  {
+    std::lock_guard<std::mutex> l(mutex_);
+    last_log = log_number_;
+  }
   // A null batch makes the writer switch the memtable.
   s = Write(WriteOptions(), static_cast<WriteBatch*>(nullptr));
   if (!s.ok() || !options.wait) return s;
   std::unique_lock<std::mutex> lock(mutex_);
-  while (!imm_.empty() && bg_error_.ok() && !shutting_down_.load()) bg_cv_.wait(lock);
+  while (!imm_.empty() && imm_.front().log_number <= last_log && bg_error_.ok() &&
+         !shutting_down_.load()) {
+    bg_cv_.wait(lock);
+  }
   return bg_error_;
 }
 
