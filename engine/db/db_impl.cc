@@ -135,6 +135,7 @@ Status DBImpl::Write(const WriteOptions& options, WriteBatch* updates) {
       stats_.user_bytes_written += bytes - WriteBatchInternal::kHeader;
       stats_.wal_bytes_written += bytes;
       log_dirty_ = true;
+      if (log == log_) log_bytes_ = log->FileSize();  // the leader reads its own writer
       versions_->SetLastSequence(last_sequence);
       if (sync) {
         s = SyncLogs(lock);

@@ -175,6 +175,9 @@ class DBImpl final : public DB {
   // WALs of switched memtables not yet known to be synced, oldest first.
   std::vector<std::shared_ptr<wal::Writer>> logs_to_sync_;
   bool log_dirty_ = false;  // log_ has records not yet synced
+  // Bytes in log_ as of the last write, for stats: log_ itself belongs to
+  // the write leader, which appends to it without the mutex.
+  uint64_t log_bytes_ = 0;
   bool syncing_ = false;    // a SyncLogs is in progress
   std::condition_variable sync_cv_;
 

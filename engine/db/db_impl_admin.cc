@@ -75,7 +75,7 @@ std::string DBImpl::StatsJson() {
   j.Add("memtable_entries", mem_->NumEntries());
   j.Add("immutable_memtables", static_cast<uint64_t>(imm_.size()));
   j.Add("immutable_memtable_bytes", imm_bytes);
-  j.Add("wal_bytes", log_ != nullptr ? log_->FileSize() : 0);
+  j.Add("wal_bytes", log_bytes_);
   j.Add("last_sequence", versions_->LastSequence());
   j.Add("block_cache_hits", table_stats_.block_cache_hits.load());
   j.Add("block_cache_misses", table_stats_.block_cache_misses.load());
