@@ -446,6 +446,9 @@ class StressTest {
     ASSERT_TRUE(s.ok()) << s.ToString();
     const auto start = std::chrono::steady_clock::now();
     deadline_ = start + std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
+    // At most about 50 bulk loads per run: see Writer().
+    load_interval_ =
+        std::chrono::milliseconds(std::max<int64_t>(700, static_cast<int64_t>(seconds * 20)));
     std::vector<std::thread> threads;
     threads.emplace_back([this] { Writer(); });
     for (int i = 0; i < readers; i++) threads.emplace_back([this, i] { Reader(i); });
@@ -595,9 +598,14 @@ class StressTest {
       std::string what;
       Status s;
       const auto now = std::chrono::steady_clock::now();
-      if (next_load < kMaxLoads && now - last_load > std::chrono::milliseconds(700)) {
+      if (next_load < kMaxLoads && now - last_load > load_interval_) {
         // A bulk load into a fresh range past every key, then the deletion
-        // of an older one (as its own write) now and then.
+        // of an older one (as its own write) now and then: by one range
+        // deletion, or by a batch deleting each key. (Dead load data under a
+        // range deletion can stay in the bottom level for good when a
+        // snapshot was held while they met there; long runs would then scan
+        // through hundreds of MB of it, hence point deletions mostly, and
+        // few loads.)
         last_load = now;
         if (rnd.OneIn(2)) {
           s = db_->Flush(FlushOptions());  // empty memtables: the load can be ingested
@@ -627,8 +635,15 @@ class StressTest {
           const int old = load - 3;
           effect[static_cast<int>(kNumKeys + old)] = -1;
           Record(gen, effect);
-          s = db_->DeleteRange(wo, LoadKey(old, 0), LoadKey(old + 1, 0));
-          what = "deletion of load " + std::to_string(old);
+          if (rnd.OneIn(4)) {
+            s = db_->DeleteRange(wo, LoadKey(old, 0), LoadKey(old + 1, 0));
+            what = "range deletion of load " + std::to_string(old);
+          } else {
+            WriteBatch batch;
+            for (int64_t i = 0; i < kLoadKeys; i++) batch.Delete(LoadKey(old, i));
+            s = db_->Write(wo, &batch);
+            what = "deletion of load " + std::to_string(old) + ", key by key";
+          }
         }
       } else {
         const uint64_t kind = rnd.Uniform(100);
@@ -1272,6 +1287,7 @@ class StressTest {
   Options options_;
   std::unique_ptr<DB> db_;
   std::chrono::steady_clock::time_point deadline_;
+  std::chrono::milliseconds load_interval_{700};
 
   // mu_ guards the model history and the snapshot ring; readers check under
   // a shared lock, the writer appends under an exclusive one.
