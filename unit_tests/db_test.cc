@@ -964,4 +964,42 @@ TEST_F(DBTest, StatsWhileWriting) {
   EXPECT_NE("0", Stat("wal_bytes"));
 }
 
+// Known problem, found by db_stress_test and not fixed here (it needs a
+// compaction policy, e.g. compacting bottom-level files whose range deletions
+// cover their own data once no snapshot needs it): when a range deletion
+// reaches the bottom level while a snapshot still needs the data under it,
+// compaction keeps both, as it must; but nothing compacts those files again
+// after the snapshot is gone (one range deletion never makes a file dense in
+// tombstones, and CompactRange only compacts levels above the bottom), so
+// the deleted data stays on disk for good and every scan over its range
+// reads through it. In a 300 s stress run, 100 MB of deleted bulk loads
+// piled up this way. (Without the snapshot, the full compaction below frees
+// the load: live_table_bytes falls from 1.3 MB to 0.23 MB.)
+TEST_F(DBTest, DISABLED_RangeDeletedDataIsFreedOnceNoSnapshotNeedsIt) {
+  options_.max_bytes_for_level_base = 64 << 10;
+  options_.level_size_multiplier = 4;
+  options_.l0_compaction_trigger = 2;
+  Reopen();
+  for (int i = 0; i < 2000; i++) {
+    ASSERT_TRUE(Put("k" + std::to_string(10000 + i), std::string(100, 'x')).ok());
+  }
+  ASSERT_TRUE(db_->Flush(FlushOptions()).ok());
+  WriteBatchWithIndex load;  // 1 MB into an empty range: ingested into the bottom level
+  for (int i = 0; i < 1100; i++) load.Put("z" + std::to_string(100000 + i), std::string(960, 'y'));
+  ASSERT_TRUE(db_->Write(WriteOptions(), &load).ok());
+  ASSERT_EQ("1", Stat("bulk_loads"));
+  const Snapshot* snapshot = db_->GetSnapshot();
+  ASSERT_TRUE(db_->DeleteRange(WriteOptions(), "z", "z~").ok());
+  ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());  // the deletion meets the load
+  db_->ReleaseSnapshot(snapshot);
+  for (int round = 0; round < 3; round++) {
+    for (int i = 0; i < 2000; i++) {
+      ASSERT_TRUE(Put("k" + std::to_string(10000 + i), std::string(100, 'a' + round)).ok());
+    }
+    ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
+  }
+  EXPECT_LT(std::stoull(Stat("live_table_bytes")), 500000u) << FilesPerLevel();
+  EXPECT_EQ("NOT_FOUND", Get("z100000"));
+}
+
 }  // namespace strata
