@@ -6,6 +6,8 @@
 #   make test       everything CI runs: unit, crash and SQL tests, then the same
 #                   again under ASan + UBSan (ends with a summary line)
 #   make unit | sqltest | bench | asan | tsan | fuzz | crashtest | format | lint
+#   make stress     readers, writers, flushes and compactions at once, for minutes
+#                   (STRESS_SECONDS per test; make stress SANITIZE=thread under TSan)
 #   make install PREFIX=/usr/local
 #
 # Sanitizers go through one variable: make suite SANITIZE=address (or thread);
@@ -64,7 +66,7 @@ BENCH_PKGS := librocksdb-dev libleveldb-dev libbenchmark-dev
 BENCH_FILES := /usr/include/rocksdb/db.h /usr/include/leveldb/db.h /usr/include/benchmark/benchmark.h
 
 .PHONY: all deps bench-deps check-deps check-bench-deps unit sqltest suite test demo bench asan tsan \
-        fuzz crashtest difftest format lint clean install
+        fuzz crashtest difftest stress format lint clean install
 
 all: $(SO) $(LIB)
 
@@ -174,6 +176,13 @@ test:
 	$(MAKE) --no-print-directory suite SANITIZE=
 	$(MAKE) --no-print-directory examples SANITIZE=
 	$(MAKE) --no-print-directory suite SANITIZE=address
+
+# The concurrency stress tests at length (a short run of each is part of make test):
+# unit_tests/db_stress_test.cc (engine) and sql_stress_test.cc (SQL connections).
+STRESS_SECONDS ?= 300
+stress: $(UNIT_BIN) $(SO)
+	cd $(BUILD) && STRATA_EXT=$(CURDIR)/$(SO) STRATA_STRESS_SECONDS=$(STRESS_SECONDS) \
+	  ./unit_tests --gtest_filter='*DBStressTest.*:SqlStressTest.*'
 
 asan:
 	$(MAKE) suite SANITIZE=address

@@ -1,6 +1,8 @@
 // The extension's entry point: sqlite3_strata_init registers the `strata`
 // virtual table module (with strata_pending_ddl, which makes its DROP and
 // RENAME transactional) and the SQL functions. Nothing else lives here.
+#include <mutex>
+
 #include "sqlite_ext/ddl_txn.h"
 #include "sqlite_ext/functions.h"
 #include "sqlite_ext/sqlite_api.h"
@@ -9,7 +11,11 @@
 SQLITE_EXTENSION_INIT1
 
 extern "C" int sqlite3_strata_init(sqlite3* db, char** err, const sqlite3_api_routines* api) {
-  SQLITE_EXTENSION_INIT2(api);
+  // Set once: every connection that loads the extension passes the same
+  // table, and a later load must not write the pointer while other threads'
+  // connections call through it (a data race, however benign).
+  static std::once_flag api_once;
+  std::call_once(api_once, [api] { SQLITE_EXTENSION_INIT2(api); });
   if (sqlite3_libversion_number() < 3038000) {
     *err = sqlite3_mprintf("strata needs SQLite 3.38 or later (this is %s)", sqlite3_libversion());
     return SQLITE_ERROR;

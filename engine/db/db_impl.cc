@@ -135,6 +135,7 @@ Status DBImpl::Write(const WriteOptions& options, WriteBatch* updates) {
       stats_.user_bytes_written += bytes - WriteBatchInternal::kHeader;
       stats_.wal_bytes_written += bytes;
       log_dirty_ = true;
+      if (log == log_) log_bytes_ = log->FileSize();  // the leader reads its own writer
       versions_->SetLastSequence(last_sequence);
       if (sync) {
         s = SyncLogs(lock);
@@ -406,7 +407,11 @@ Iterator* DBImpl::NewIterator(const ReadOptions& options) {
   std::vector<RangeTombstone> tombstones;
   auto collect = [&tombstones](MemTable* m) {
     if (!m->HasRangeTombstones()) return;
-    for (const auto& f : m->GetTombstones()->fragments()) {
+    // Held in a local: a DeleteRange arriving meanwhile drops the memtable's
+    // cached copy, and a range-for over `m->GetTombstones()->fragments()`
+    // would not keep the temporary shared_ptr alive.
+    const std::shared_ptr<const FragmentedTombstones> fragmented = m->GetTombstones();
+    for (const auto& f : fragmented->fragments()) {
       for (SequenceNumber s : f.seqs) tombstones.push_back(RangeTombstone{f.start, f.end, s});
     }
   };

@@ -175,6 +175,9 @@ class DBImpl final : public DB {
   // WALs of switched memtables not yet known to be synced, oldest first.
   std::vector<std::shared_ptr<wal::Writer>> logs_to_sync_;
   bool log_dirty_ = false;  // log_ has records not yet synced
+  // Bytes in log_ as of the last write, for stats: log_ itself belongs to
+  // the write leader, which appends to it without the mutex.
+  uint64_t log_bytes_ = 0;
   bool syncing_ = false;    // a SyncLogs is in progress
   std::condition_variable sync_cv_;
 
@@ -192,10 +195,15 @@ class DBImpl final : public DB {
   int bg_syncs_ = 0;             // BackgroundSync tasks scheduled or running
   Status bg_error_;
 
+  // A CompactRange() request for one level, on the caller's stack. The
+  // caller withdraws it (manual_compaction_ = nullptr) once it is done, or
+  // at an error or shutdown once no compaction is running for it; while it
+  // is installed no automatic compaction runs.
   struct ManualCompaction {
     int level;
     bool in_place = false;  // rewrite the level's files holding deletions
     bool done = false;
+    bool in_progress = false;  // a background compaction is running for it
     Status status;
     const InternalKey* begin;  // null: unbounded
     const InternalKey* end;

@@ -75,7 +75,7 @@ std::string DBImpl::StatsJson() {
   j.Add("memtable_entries", mem_->NumEntries());
   j.Add("immutable_memtables", static_cast<uint64_t>(imm_.size()));
   j.Add("immutable_memtable_bytes", imm_bytes);
-  j.Add("wal_bytes", log_ != nullptr ? log_->FileSize() : 0);
+  j.Add("wal_bytes", log_bytes_);
   j.Add("last_sequence", versions_->LastSequence());
   j.Add("block_cache_hits", table_stats_.block_cache_hits.load());
   j.Add("block_cache_misses", table_stats_.block_cache_misses.load());
@@ -245,12 +245,18 @@ Status DBImpl::Checkpoint(const std::string& dir) {
   Version* v;
   uint64_t next_file;
   SequenceNumber last_sequence;
+  // Copied under the mutex: a FileMetaData is shared by every version that
+  // holds the file, and its refs and being_compacted change under the mutex.
+  std::vector<std::pair<int, FileMetaData>> files;
   {
     std::lock_guard<std::mutex> l(mutex_);
     v = versions_->current();
     v->Ref();  // its files stay on disk while we link them
     next_file = versions_->NewFileNumber() + 1;
     last_sequence = versions_->LastSequence();
+    for (int level = 0; level < options_.num_levels; level++) {
+      for (const FileMetaData* f : v->files(level)) files.emplace_back(level, *f);
+    }
   }
   s = env_->CreateDir(dir);
   VersionEdit edit;
@@ -259,20 +265,18 @@ Status DBImpl::Checkpoint(const std::string& dir) {
   edit.SetLogNumber(0);  // no WAL: the checkpoint is all in its tables
   edit.SetNextFile(next_file + 1);
   edit.SetLastSequence(last_sequence);
-  for (int level = 0; level < options_.num_levels && s.ok(); level++) {
-    for (const FileMetaData* f : v->files(level)) {
-      const std::string src = TableFileName(dbname_, f->number);
-      const std::string dst = TableFileName(dir, f->number);
-      s = env_->LinkFile(src, dst);
-      if (!s.ok()) {
-        // Another file system: copy instead.
-        std::string data;
-        s = ReadFileToString(env_, src, &data);
-        if (s.ok()) s = WriteStringToFile(env_, data, dst, /*sync=*/true);
-      }
-      if (!s.ok()) break;
-      edit.AddFile(level, *f);
+  for (const auto& [level, f] : files) {
+    if (!s.ok()) break;
+    const std::string src = TableFileName(dbname_, f.number);
+    const std::string dst = TableFileName(dir, f.number);
+    s = env_->LinkFile(src, dst);
+    if (!s.ok()) {
+      // Another file system: copy instead.
+      std::string data;
+      s = ReadFileToString(env_, src, &data);
+      if (s.ok()) s = WriteStringToFile(env_, data, dst, /*sync=*/true);
     }
+    if (s.ok()) edit.AddFile(level, f);
   }
   if (s.ok()) {
     std::unique_ptr<WritableFile> file;

@@ -86,13 +86,19 @@ void DBImpl::BackgroundCompaction() {
     } else if (!m->done) {
       bool busy = false;
       c = versions_->CompactRange(m->level, m->begin, m->end, m->in_place, &busy);
-      if (c == nullptr && !busy) m->done = true;  // nothing in the range
+      if (c == nullptr && !busy) {
+        m->done = true;  // nothing in the range
+      } else if (c != nullptr) {
+        m->in_progress = true;
+      }
     }
     if (c != nullptr) {
       Status s = RunCompaction(lock, c, /*manual=*/m != nullptr);
       if (m != nullptr) {
+        // Its caller withdraws it; until then no compaction takes it again.
         m->status = s;
         m->done = true;
+        m->in_progress = false;
       }
       if (!s.ok() && !s.IsAborted()) RecordBackgroundError(s);
     }
@@ -199,11 +205,23 @@ void DBImpl::DeleteObsoleteFiles() {
 Status DBImpl::Flush(const FlushOptions& options) {
   Status s = CheckWritable();
   if (!s.ok()) return s;
+  // Everything written before this call is in memtables whose WAL is no
+  // newer than the current one. Only those are waited for (flushes go oldest
+  // first): memtables switched later, by a writer that keeps going, would
+  // keep imm_ from ever being empty.
+  uint64_t last_log;
+  {
+    std::lock_guard<std::mutex> l(mutex_);
+    last_log = log_number_;
+  }
   // A null batch makes the writer switch the memtable.
   s = Write(WriteOptions(), static_cast<WriteBatch*>(nullptr));
   if (!s.ok() || !options.wait) return s;
   std::unique_lock<std::mutex> lock(mutex_);
-  while (!imm_.empty() && bg_error_.ok() && !shutting_down_.load()) bg_cv_.wait(lock);
+  while (!imm_.empty() && imm_.front().log_number <= last_log && bg_error_.ok() &&
+         !shutting_down_.load()) {
+    bg_cv_.wait(lock);
+  }
   return bg_error_;
 }
 
@@ -241,7 +259,10 @@ Status DBImpl::CompactRange(const Slice* begin, const Slice* end) {
       MaybeScheduleWork();
       bg_cv_.wait(lock);
     }
-    manual_compaction_ = nullptr;
+    // m lives on this stack: after an error or at shutdown, a compaction
+    // may still be running for it.
+    while (m.in_progress) bg_cv_.wait(lock);
+    if (manual_compaction_ == &m) manual_compaction_ = nullptr;
     bg_cv_.notify_all();
     if (!m.done) s = bg_error_.ok() ? Status::Aborted("the store is closing") : bg_error_;
     if (s.ok()) s = m.status;

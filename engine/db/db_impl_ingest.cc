@@ -93,6 +93,7 @@ Status DBImpl::IngestSorted(const std::vector<IndexedUpdate>& updates, bool* ing
     return s;
   }
   log_dirty_ = true;
+  log_bytes_ = log_->FileSize();  // we hold the writer slot: no leader appends
 
   // The table files, cut at the target file size.
   std::vector<FileMetaData> files;

@@ -209,6 +209,7 @@ Status DBImpl::OpenNewLog() {
   }
   log_ = std::make_shared<wal::Writer>(std::move(file));
   log_number_ = number;
+  log_bytes_ = 0;
   log_dirty_ = false;
   if (mem_ == nullptr) {
     mem_ = NewMemTable();
