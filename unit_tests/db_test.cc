@@ -670,6 +670,43 @@ TEST_F(DBTest, BottomDeletionsAreFreedWhenTheSnapshotGoes) {
   EXPECT_EQ("", Contents());
 }
 
+// LevelDB's seek compaction: point reads that probe a file in vain (the key
+// is in an older one) use up that file's budget, and the file is then
+// compacted although no level is over its size, so later reads and scans
+// find one source instead of several overlapping ones.
+TEST_F(DBTest, PointReadsThatProbeInVainCompactTheFile) {
+  options_.l0_compaction_trigger = 8;  // no size compaction here
+  Reopen();
+  FillKeys(1000, "k", 10);  // the older file holds every k-key
+  ASSERT_TRUE(db_->Flush(FlushOptions()).ok());
+  ASSERT_TRUE(Put("a", "1").ok());  // the newer one's range covers them all,
+  ASSERT_TRUE(Put("z", "2").ok());  // but it holds none
+  ASSERT_TRUE(db_->Flush(FlushOptions()).ok());
+  ASSERT_EQ("2", FilesPerLevel());
+  // Each read probes the newer file in vain, then finds the key in the
+  // older one: the newer file is charged. Its budget is 100 (it is small).
+  for (int i = 0; i < 99; i++) {
+    char key[32];
+    snprintf(key, sizeof(key), "k%08d", i);
+    ASSERT_EQ(std::string(10, 'a' + i % 26), Get(key));
+  }
+  EXPECT_EQ("2", FilesPerLevel()) << "compacted before the budget was used up";
+  for (int i = 99; i < 150; i++) {
+    char key[32];
+    snprintf(key, sizeof(key), "k%08d", i);
+    ASSERT_EQ(std::string(10, 'a' + i % 26), Get(key));
+  }
+  for (int i = 0; i < 500 && NumFilesAtLevel(0) > 0; i++) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ("0,1", FilesPerLevel());
+  EXPECT_EQ("1", Get("a"));
+  EXPECT_EQ("2", Get("z"));
+  EXPECT_EQ(std::string(10, 'a'), Get("k00000000"));
+  const std::string all = Contents();
+  EXPECT_EQ(1002, std::count(all.begin(), all.end(), '='));
+}
+
 TEST_F(DBTest, BulkLoadIntoEmptyRangeSkipsWalAndMemtable) {
   Reopen();
   ASSERT_TRUE(Put("a-before", "1").ok());

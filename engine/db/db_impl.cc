@@ -350,7 +350,9 @@ Status DBImpl::Get(const ReadOptions& options, const Slice& key, std::string* va
   } else if (r == MemTable::GetResult::kDeleted) {
     s = Status::NotFound(Slice());
   } else {
-    Version::GetResult vr = state->version->Get(options, lkey, value, &s);
+    Version::SeekCharge exhausted;
+    Version::GetResult vr = state->version->Get(options, lkey, value, &s, &exhausted);
+    if (exhausted.file != nullptr) MaybeCompactForSeeks(state->version, exhausted);
     if (vr == Version::GetResult::kFound) {
       s = Status::OK();
     } else if (vr != Version::GetResult::kError) {
@@ -359,6 +361,12 @@ Status DBImpl::Get(const ReadOptions& options, const Slice& key, std::string* va
   }
   ReleaseReadState(state);
   return s;
+}
+
+// Once per file at most (its budget reaches zero once): takes the mutex.
+void DBImpl::MaybeCompactForSeeks(Version* v, const Version::SeekCharge& charge) {
+  std::lock_guard<std::mutex> l(mutex_);
+  if (v == versions_->current() && v->RecordSeekCompaction(charge)) MaybeScheduleWork();
 }
 
 std::vector<Status> DBImpl::MultiGet(const ReadOptions& options, const std::vector<Slice>& keys,
@@ -380,7 +388,9 @@ std::vector<Status> DBImpl::MultiGet(const ReadOptions& options, const std::vect
     if (r == MemTable::GetResult::kDeleted) {
       s = Status::NotFound(Slice());
     } else if (r == MemTable::GetResult::kNotHere) {
-      Version::GetResult vr = state->version->Get(options, lkey, value, &s);
+      Version::SeekCharge exhausted;
+      Version::GetResult vr = state->version->Get(options, lkey, value, &s, &exhausted);
+      if (exhausted.file != nullptr) MaybeCompactForSeeks(state->version, exhausted);
       if (vr == Version::GetResult::kNotFound || vr == Version::GetResult::kDeleted) {
         s = Status::NotFound(Slice());
       }

@@ -135,6 +135,8 @@ class DBImpl final : public DB {
   Iterator* NewInternalIterator(const ReadOptions& options, ReadState* state);
 
   // Background work.
+  // A point read used up a file's seek budget: mark it for compaction.
+  void MaybeCompactForSeeks(Version* v, const Version::SeekCharge& charge);
   void MaybeScheduleWork();
   void BackgroundFlush();
   void BackgroundCompaction();

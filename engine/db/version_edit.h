@@ -4,6 +4,7 @@
 #ifndef STRATA_DB_VERSION_EDIT_H_
 #define STRATA_DB_VERSION_EDIT_H_
 
+#include <atomic>
 #include <cstdint>
 #include <set>
 #include <string>
@@ -14,6 +15,18 @@
 #include "strata/status.h"
 
 namespace strata {
+
+// A counter that may be decremented by readers without the DB mutex, yet
+// copies with the FileMetaData that holds it.
+struct SeekBudget {
+  std::atomic<int64_t> left{0};
+  SeekBudget() = default;
+  SeekBudget(const SeekBudget& o) : left(o.left.load(std::memory_order_relaxed)) {}
+  SeekBudget& operator=(const SeekBudget& o) {
+    left.store(o.left.load(std::memory_order_relaxed), std::memory_order_relaxed);
+    return *this;
+  }
+};
 
 struct FileMetaData {
   int refs = 0;                  // Versions that include the file
@@ -28,6 +41,11 @@ struct FileMetaData {
   uint64_t num_entries = 0;      // point entries
   uint64_t num_deletions = 0;    // point tombstones among them
   uint64_t num_range_deletions = 0;
+  // Point reads that probed this file and then had to look in another one,
+  // still allowed before the file is compacted (LevelDB's seek compaction):
+  // set when the file joins a version, shared by every version holding it.
+  // Not persisted.
+  mutable SeekBudget allowed_seeks;
 };
 
 class VersionEdit {

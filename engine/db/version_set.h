@@ -47,9 +47,19 @@ Iterator* NewLevelIterator(TableCache* table_cache, const ReadOptions& options,
 class Version {
  public:
   // Looks up the key as of its sequence number.
+  // A read that probes a file and then looks further charges that file one
+  // seek; the file whose budget this read used up (if any) lands in
+  // *seek_exhausted, for RecordSeekCompaction.
   enum class GetResult { kNotFound, kFound, kDeleted, kError };
+  struct SeekCharge {
+    FileMetaData* file = nullptr;
+    int level = -1;
+  };
   GetResult Get(const ReadOptions& options, const LookupKey& key, std::string* value,
-                Status* status);
+                Status* status, SeekCharge* seek_exhausted);
+  // REQUIRES: the DB mutex held. Marks the file for a seek compaction if it
+  // is still in this version and nothing else is marked; true if marked.
+  bool RecordSeekCompaction(const SeekCharge& charge);
 
   // Appends one iterator per L0 file and one per non-empty deeper level, all
   // over internal keys. Used by DB iterators and compaction.
@@ -98,6 +108,10 @@ class Version {
   // oldest snapshot reaches it, rewriting that file frees space.
   std::vector<std::pair<int, FileMetaData*>> cleanup_files_;
   SequenceNumber min_cleanup_seq_ = kMaxSequenceNumber;
+  // Set by RecordSeekCompaction: a file that point reads keep probing in
+  // vain, to compact when no level is over its size.
+  FileMetaData* file_to_compact_ = nullptr;
+  int file_to_compact_level_ = -1;
 };
 
 class VersionSet {
