@@ -1082,8 +1082,8 @@ class EngineTarget : public Target {
         [&](int64_t, strata::Slice* key, strata::Slice* value) {
           k = RandomKey(&rnd);
           *key = strata::Slice(reinterpret_cast<const char*>(k.data()), kKeySize);
-          *value = strata::Slice(values.data() + rnd.Uniform(kValueBufferSize - kValueSize),
-                                 kValueSize);
+          *value =
+              strata::Slice(values.data() + rnd.Uniform(kValueBufferSize - kValueSize), kValueSize);
         },
         r);
   }

@@ -281,8 +281,7 @@ Result Run(sqlite3* db, const std::string& sql) {
 class Session {
  public:
   Session(const uint8_t* data, size_t size)
-      : in_(data, size),
-        verbose_(EnvFlag("STRATA_FUZZ_VERBOSE")) {}
+      : in_(data, size), verbose_(EnvFlag("STRATA_FUZZ_VERBOSE")) {}
 
   void Main() {
     spec_ = &Schemas()[in_.ConsumeIntegralInRange<size_t>(0, Schemas().size() - 1)];

@@ -23,16 +23,17 @@ StrataVtab* TableArg(sqlite3_context* ctx, sqlite3_value* arg) {
   }
   StrataVtab* vt = FindTable(sqlite3_context_db_handle(ctx), reinterpret_cast<const char*>(name));
   if (vt == nullptr) {
-    std::string msg = std::string("strata: no strata table named ") +
-                      reinterpret_cast<const char*>(name);
+    std::string msg =
+        std::string("strata: no strata table named ") + reinterpret_cast<const char*>(name);
     sqlite3_result_error(ctx, msg.c_str(), -1);
   }
   return vt;
 }
 
 void Version(sqlite3_context* ctx, int, sqlite3_value**) {
-  std::string v = std::string("strata ") + LibraryVersion() + " (git " STRATA_GIT_VERSION
-                  ", " STRATA_BUILD_FLAGS ", SQLite " + sqlite3_libversion() + ")";
+  std::string v = std::string("strata ") + LibraryVersion() +
+                  " (git " STRATA_GIT_VERSION ", " STRATA_BUILD_FLAGS ", SQLite " +
+                  sqlite3_libversion() + ")";
   sqlite3_result_text(ctx, v.c_str(), -1, SQLITE_TRANSIENT);
 }
 
@@ -113,15 +114,15 @@ int RegisterAdminFunctions(sqlite3* db) {
     bool deterministic;
   };
   static const Fn kFunctions[] = {
-      {"strata_version", 0, Version, true},     {"strata_flush", 1, Flush, false},
-      {"strata_compact", 1, Compact, false},    {"strata_stats", 1, Stats, false},
+      {"strata_version", 0, Version, true},          {"strata_flush", 1, Flush, false},
+      {"strata_compact", 1, Compact, false},         {"strata_stats", 1, Stats, false},
       {"strata_checkpoint", 2, CheckpointFn, false}, {"strata_verify", 1, Verify, false},
       {"strata_resume", 1, Resume, false},
   };
   for (const Fn& f : kFunctions) {
     int flags = SQLITE_UTF8 | (f.deterministic ? SQLITE_DETERMINISTIC : 0);
-    int rc = sqlite3_create_function_v2(db, f.name, f.nargs, flags, nullptr, f.fn, nullptr,
-                                        nullptr, nullptr);
+    int rc = sqlite3_create_function_v2(db, f.name, f.nargs, flags, nullptr, f.fn, nullptr, nullptr,
+                                        nullptr);
     if (rc != SQLITE_OK) return rc;
   }
   return SQLITE_OK;

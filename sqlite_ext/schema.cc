@@ -90,10 +90,10 @@ class Tokenizer {
       return true;
     }
     if (isdigit(static_cast<unsigned char>(c)) || c == '.') {
-      while (pos_ < s_.size() && (isalnum(static_cast<unsigned char>(s_[pos_])) ||
-                                  s_[pos_] == '.' ||
-                                  ((s_[pos_] == '+' || s_[pos_] == '-') &&
-                                   (s_[pos_ - 1] == 'e' || s_[pos_ - 1] == 'E')))) {
+      while (pos_ < s_.size() &&
+             (isalnum(static_cast<unsigned char>(s_[pos_])) || s_[pos_] == '.' ||
+              ((s_[pos_] == '+' || s_[pos_] == '-') &&
+               (s_[pos_ - 1] == 'e' || s_[pos_ - 1] == 'E')))) {
         pos_++;
       }
       std::string raw(s_.substr(start, pos_ - start));
@@ -185,8 +185,10 @@ bool ParseTableKey(Tokenizer* tz, std::vector<std::string>* names, std::string* 
       *error = "strata: descending key columns are not supported (in: " + arg + ")";
       return false;
     } else if (IsKeyword(t, "COLLATE")) {
-      *error = "strata: COLLATE in a PRIMARY KEY list is not supported; strata keys use BINARY "
-               "order (in: " + arg + ")";
+      *error =
+          "strata: COLLATE in a PRIMARY KEY list is not supported; strata keys use BINARY "
+          "order (in: " +
+          arg + ")";
       return false;
     }
     if (t.kind == Token::kPunct && t.text == ")") break;
@@ -312,8 +314,10 @@ bool Schema::Parse(const std::vector<std::string>& args, Schema* schema, std::st
         return false;
       }
       if (IsKeyword(t, "AUTOINCREMENT")) {
-        *error = "strata: AUTOINCREMENT is not supported; an INTEGER PRIMARY KEY takes one more "
-                 "than the largest key when none is given (in: " + arg + ")";
+        *error =
+            "strata: AUTOINCREMENT is not supported; an INTEGER PRIMARY KEY takes one more "
+            "than the largest key when none is given (in: " +
+            arg + ")";
         return false;
       }
       if (IsKeyword(t, "NOT")) {
@@ -328,8 +332,10 @@ bool Schema::Parse(const std::vector<std::string>& args, Schema* schema, std::st
       if (IsKeyword(t, "NULL")) continue;
       if (IsKeyword(t, "ON")) {
         // ON CONFLICT clauses: strata follows the statement's conflict mode.
-        *error = "strata: ON CONFLICT clauses in column definitions are not supported; use "
-                 "INSERT OR ... (in: " + arg + ")";
+        *error =
+            "strata: ON CONFLICT clauses in column definitions are not supported; use "
+            "INSERT OR ... (in: " +
+            arg + ")";
         return false;
       }
       if (IsKeyword(t, "COLLATE")) {
@@ -460,7 +466,8 @@ void Schema::Finish() {
   value_columns_.clear();
   value_index_.assign(columns_.size(), -1);
   key_index_.assign(columns_.size(), -1);
-  for (size_t k = 0; k < key_columns_.size(); k++) key_index_[key_columns_[k]] = static_cast<int>(k);
+  for (size_t k = 0; k < key_columns_.size(); k++)
+    key_index_[key_columns_[k]] = static_cast<int>(k);
   for (size_t i = 0; i < columns_.size(); i++) {
     if (key_index_[i] >= 0) continue;
     value_index_[i] = static_cast<int>(value_columns_.size());

@@ -130,8 +130,8 @@ Status StoreRegistry::Acquire(const std::string& path, bool temporary, bool crea
     return s;
   }
   std::string ro;
-  store->read_only = options.readonly ||
-                     (store->db->GetProperty("strata.read-only", &ro) && ro == "1");
+  store->read_only =
+      options.readonly || (store->db->GetProperty("strata.read-only", &ro) && ro == "1");
   if (!has_schema && !store->read_only) {
     std::ofstream out(schema_file, std::ios::binary | std::ios::trunc);
     out << schema.Canonical() << "\n" << options.ToString();

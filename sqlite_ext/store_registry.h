@@ -29,8 +29,8 @@ struct Store {
   Schema schema;
   StoreOptions options;
   WriteOptions write_options;
-  bool temporary = false;   // of a :memory: or temp database (in its connection's directory)
-  bool read_only = false;   // opened read-only (option or read-only directory)
+  bool temporary = false;  // of a :memory: or temp database (in its connection's directory)
+  bool read_only = false;  // opened read-only (option or read-only directory)
   bool destroy_on_release = false;
   // Open transactions that dropped the table (it comes back on rollback).
   int pending_drops = 0;

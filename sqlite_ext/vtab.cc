@@ -173,13 +173,11 @@ int Init(sqlite3* db, int argc, const char* const* argv, sqlite3_vtab** out, cha
   return SQLITE_OK;
 }
 
-int Create(sqlite3* db, void*, int argc, const char* const* argv, sqlite3_vtab** out,
-           char** err) {
+int Create(sqlite3* db, void*, int argc, const char* const* argv, sqlite3_vtab** out, char** err) {
   return Init(db, argc, argv, out, err, true);
 }
 
-int Connect(sqlite3* db, void*, int argc, const char* const* argv, sqlite3_vtab** out,
-            char** err) {
+int Connect(sqlite3* db, void*, int argc, const char* const* argv, sqlite3_vtab** out, char** err) {
   return Init(db, argc, argv, out, err, false);
 }
 
@@ -381,8 +379,9 @@ int BuildRow(StrataVtab* vt, int argc, sqlite3_value** argv, bool is_insert,
       Status s = MaxRowid(vt, &max);
       if (!s.ok()) return VtabError(&vt->base, s, "finding the largest rowid");
       if (max == INT64_MAX) {
-        return KeyError(vt, SQLITE_FULL, "strata: table " + vt->table + " has used rowid " +
-                                             std::to_string(INT64_MAX) + "; no rowid is left");
+        return KeyError(vt, SQLITE_FULL,
+                        "strata: table " + vt->table + " has used rowid " +
+                            std::to_string(INT64_MAX) + "; no rowid is left");
       }
       key = SqlValue::Integer(max + 1);
     }
@@ -459,7 +458,8 @@ int BuildRow(StrataVtab* vt, int argc, sqlite3_value** argv, bool is_insert,
 int ConflictError(StrataVtab* vt) {
   const Schema& schema = *vt->schema;
   const bool implicit_rowid = schema.kind() == KeyKind::kRowid && schema.rowid_alias() < 0;
-  return ConstraintError(vt, implicit_rowid ? SQLITE_CONSTRAINT_ROWID : SQLITE_CONSTRAINT_PRIMARYKEY,
+  return ConstraintError(vt,
+                         implicit_rowid ? SQLITE_CONSTRAINT_ROWID : SQLITE_CONSTRAINT_PRIMARYKEY,
                          "UNIQUE constraint failed: " + schema.KeyDescription(vt->table));
 }
 
@@ -605,7 +605,8 @@ int RollbackTo(sqlite3_vtab* vtab, int n) {
 int Integrity(sqlite3_vtab* vtab, const char*, const char*, int, char** err) {
   auto* vt = reinterpret_cast<StrataVtab*>(vtab);
   Status s = vt->store->db->Verify();
-  if (!s.ok()) *err = sqlite3_mprintf("strata table %s: %s", vt->table.c_str(), s.ToString().c_str());
+  if (!s.ok())
+    *err = sqlite3_mprintf("strata table %s: %s", vt->table.c_str(), s.ToString().c_str());
   return SQLITE_OK;
 }
 
@@ -647,10 +648,10 @@ ModuleV4 kModule = {{
     /* xShadowName */ nullptr,
 #if SQLITE_VERSION_NUMBER >= 3044000
     /* xIntegrity  */ Integrity,
-  }};
+}};
 #else
-  },
-  /* xIntegrity  */ Integrity};
+                    },
+                    /* xIntegrity  */ Integrity};
 #endif
 
 }  // namespace
@@ -696,9 +697,8 @@ StrataVtab* FindTable(sqlite3* db, const std::string& name) {
       // Not connected yet in this connection: a query connects it.
       const size_t dot = key.find('.');
       std::string sql = "SELECT 0 FROM " + QuoteIdentifier(key.substr(0, dot)) + "." +
-                        QuoteIdentifier(name.substr(name.find('.') == std::string::npos
-                                                        ? 0
-                                                        : name.find('.') + 1)) +
+                        QuoteIdentifier(name.substr(
+                            name.find('.') == std::string::npos ? 0 : name.find('.') + 1)) +
                         " WHERE 0";
       sqlite3_stmt* stmt = nullptr;
       if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK) sqlite3_step(stmt);
@@ -715,9 +715,8 @@ Affinity KeyAffinity(const StrataVtab* vt, int p) {
 }
 
 int KeyColumnCount(const StrataVtab* vt) {
-  return vt->schema->kind() == KeyKind::kRowid
-             ? 1
-             : static_cast<int>(vt->schema->key_columns().size());
+  return vt->schema->kind() == KeyKind::kRowid ? 1
+                                               : static_cast<int>(vt->schema->key_columns().size());
 }
 
 Status ReadKey(StrataVtab* vt, const Slice& key, std::string* value) {

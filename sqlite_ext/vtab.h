@@ -131,8 +131,8 @@ struct StrataVtab {
   // its own statements. Null when none.
   std::unique_ptr<WriteBatchWithIndex> txn;
   bool holds_writer = false;
-  bool txn_written = false;         // xSync wrote txn to the engine
-  int savepoints = 0;               // depth of SQLite savepoints mirrored on txn
+  bool txn_written = false;  // xSync wrote txn to the engine
+  int savepoints = 0;        // depth of SQLite savepoints mirrored on txn
   // Largest rowid in the table as seen by this transaction (rowid tables),
   // valid while holds_writer; recomputed after deletes.
   int64_t max_rowid = 0;

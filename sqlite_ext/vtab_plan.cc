@@ -128,8 +128,8 @@ int StrataBestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
       if (p > 0) desc += " AND ";
       desc += KeyName(vt, p) + ((idx & plan::kInList) && p == eq - 1 ? " IN (...)" : "=?");
     }
-    desc = ((idx & plan::kAccessMask) == plan::kMultiGet ? "multi-get (" : "point get (") + desc +
-           ")";
+    desc =
+        ((idx & plan::kAccessMask) == plan::kMultiGet ? "multi-get (" : "point get (") + desc + ")";
   } else {
     // A scan, bounded by the equality prefix and a range on the next column.
     idx = (eq > 0 ? plan::kRange : plan::kFullScan) | (eq << plan::kEqShift);
@@ -157,16 +157,14 @@ int StrataBestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
       idx |= plan::kLower | plan::kRange;
       if (info->aConstraint[lower].op == SQLITE_INDEX_CONSTRAINT_GE) idx |= plan::kLowerInclusive;
       use(lower, true);
-      desc += (desc.empty() ? "" : " AND ") + name +
-              ((idx & plan::kLowerInclusive) ? ">=?" : ">?");
+      desc += (desc.empty() ? "" : " AND ") + name + ((idx & plan::kLowerInclusive) ? ">=?" : ">?");
       rows /= 4;
     }
     if (upper >= 0) {
       idx |= plan::kUpper | plan::kRange;
       if (info->aConstraint[upper].op == SQLITE_INDEX_CONSTRAINT_LE) idx |= plan::kUpperInclusive;
       use(upper, true);
-      desc += (desc.empty() ? "" : " AND ") + name +
-              ((idx & plan::kUpperInclusive) ? "<=?" : "<?");
+      desc += (desc.empty() ? "" : " AND ") + name + ((idx & plan::kUpperInclusive) ? "<=?" : "<?");
       rows /= 4;
     }
     if (pattern >= 0) {

@@ -197,7 +197,7 @@ struct Outcome {
   Status open;
   std::vector<Status> read_errors;  // Corruption naming the file, met by reads
   std::string wrong;                // never allowed: a wrong value or unexpected error
-  int prefix = -1;  // the store equals the state after this many WAL batches
+  int prefix = -1;                  // the store equals the state after this many WAL batches
   Status verify;
   bool Opened() const { return open.ok(); }
   bool Detected() const { return !open.ok() || !read_errors.empty() || !verify.ok(); }

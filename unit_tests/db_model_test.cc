@@ -63,8 +63,8 @@ class ModelRun {
 
   std::string RandomKey() {
     // A few thousand keys, clustered so ranges hit many of them.
-    uint64_t n = rnd_.OneIn(5) ? rnd_.Uniform(std::min<uint64_t>(50, key_space_))
-                               : rnd_.Uniform(key_space_);
+    uint64_t n =
+        rnd_.OneIn(5) ? rnd_.Uniform(std::min<uint64_t>(50, key_space_)) : rnd_.Uniform(key_space_);
     char buf[24];
     snprintf(buf, sizeof(buf), "k%05llu", static_cast<unsigned long long>(n));
     std::string k(buf);

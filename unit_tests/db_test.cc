@@ -18,8 +18,8 @@
 #include <thread>
 
 #include "strata/write_batch_with_index.h"
-#include "util/thread_pool.h"
 #include "unit_tests/test_util.h"
+#include "util/thread_pool.h"
 
 namespace strata {
 
@@ -271,7 +271,10 @@ TEST_F(DBTest, SnapshotsSeeThePast) {
   EXPECT_EQ("NOT_FOUND", Get("k"));
   // The same after flushes and a full compaction.
   ASSERT_TRUE(db_->Flush(FlushOptions()).ok());
-  { Status cs = db_->CompactRange(nullptr, nullptr); ASSERT_TRUE(cs.ok()) << cs.ToString(); }
+  {
+    Status cs = db_->CompactRange(nullptr, nullptr);
+    ASSERT_TRUE(cs.ok()) << cs.ToString();
+  }
   EXPECT_EQ("v1", Get("k", s1));
   EXPECT_EQ("v2", Get("k", s2));
   EXPECT_EQ("NOT_FOUND", Get("k"));
@@ -280,7 +283,10 @@ TEST_F(DBTest, SnapshotsSeeThePast) {
   EXPECT_EQ("k=v1", Contents(ro));
   db_->ReleaseSnapshot(s1);
   db_->ReleaseSnapshot(s2);
-  { Status cs = db_->CompactRange(nullptr, nullptr); ASSERT_TRUE(cs.ok()) << cs.ToString(); }
+  {
+    Status cs = db_->CompactRange(nullptr, nullptr);
+    ASSERT_TRUE(cs.ok()) << cs.ToString();
+  }
   EXPECT_EQ("other=x", Contents());
 }
 
@@ -291,7 +297,10 @@ TEST_F(DBTest, IteratorIsAConsistentSnapshot) {
   // Writes, flushes and compactions after the iterator started do not show.
   FillKeys(2000, "k", 200);
   ASSERT_TRUE(Put("k00000005", "changed").ok());
-  { Status cs = db_->CompactRange(nullptr, nullptr); ASSERT_TRUE(cs.ok()) << cs.ToString(); }
+  {
+    Status cs = db_->CompactRange(nullptr, nullptr);
+    ASSERT_TRUE(cs.ok()) << cs.ToString();
+  }
   int n = 0;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     ASSERT_EQ(100u, it->value().size());
@@ -305,7 +314,10 @@ TEST_F(DBTest, ManyWritesReachSeveralLevels) {
   Reopen();
   FillKeys(20000, "key", 100);
   ASSERT_TRUE(db_->Flush(FlushOptions()).ok());
-  { Status cs = db_->CompactRange(nullptr, nullptr); ASSERT_TRUE(cs.ok()) << cs.ToString(); }
+  {
+    Status cs = db_->CompactRange(nullptr, nullptr);
+    ASSERT_TRUE(cs.ok()) << cs.ToString();
+  }
   // 2 MB of data with a 256 KiB L1: more than one level below L0.
   EXPECT_GT(std::stoull(Stat("compactions")), 0u);
   int deeper = 0;
@@ -353,7 +365,10 @@ TEST_F(DBTest, DeleteRangeHidesKeysEverywhere) {
   EXPECT_EQ("new", Get("k00001000"));
   EXPECT_EQ("NOT_FOUND", Get("k00001001"));
   // A full compaction frees the space.
-  { Status cs = db_->CompactRange(nullptr, nullptr); ASSERT_TRUE(cs.ok()) << cs.ToString(); }
+  {
+    Status cs = db_->CompactRange(nullptr, nullptr);
+    ASSERT_TRUE(cs.ok()) << cs.ToString();
+  }
   EXPECT_EQ(201, count());
   std::string json;
   db_->GetProperty("strata.stats", &json);
@@ -365,11 +380,17 @@ TEST_F(DBTest, DeleteRangeRespectsSnapshots) {
   FillKeys(500, "k");
   const Snapshot* snap = db_->GetSnapshot();
   ASSERT_TRUE(db_->DeleteRange(WriteOptions(), "k00000000", "k00000500").ok());
-  { Status cs = db_->CompactRange(nullptr, nullptr); ASSERT_TRUE(cs.ok()) << cs.ToString(); }
+  {
+    Status cs = db_->CompactRange(nullptr, nullptr);
+    ASSERT_TRUE(cs.ok()) << cs.ToString();
+  }
   EXPECT_EQ("NOT_FOUND", Get("k00000042"));
   EXPECT_NE("NOT_FOUND", Get("k00000042", snap));
   db_->ReleaseSnapshot(snap);
-  { Status cs = db_->CompactRange(nullptr, nullptr); ASSERT_TRUE(cs.ok()) << cs.ToString(); }
+  {
+    Status cs = db_->CompactRange(nullptr, nullptr);
+    ASSERT_TRUE(cs.ok()) << cs.ToString();
+  }
   EXPECT_EQ("", Contents());
 }
 
@@ -462,7 +483,8 @@ TEST_F(DBTest, RecoverAfterTornWalTail) {
 TEST_F(DBTest, CorruptWalInTheMiddleIsReported) {
   options_.write_buffer_size = 4 << 20;  // one WAL holds everything
   Reopen();
-  for (int i = 0; i < 1000; i++) ASSERT_TRUE(Put("key" + std::to_string(i), std::string(100, 'x')).ok());
+  for (int i = 0; i < 1000; i++)
+    ASSERT_TRUE(Put("key" + std::to_string(i), std::string(100, 'x')).ok());
   db_.reset();
   auto wals = Files(".wal");
   ASSERT_FALSE(wals.empty());

@@ -8,9 +8,9 @@
 #include <set>
 #include <thread>
 
+#include "unit_tests/test_util.h"
 #include "util/coding.h"
 #include "util/random.h"
-#include "unit_tests/test_util.h"
 
 namespace strata {
 

@@ -1161,8 +1161,8 @@ TEST_P(SqlDifferentialTest, MatchesNativeTable) {
     if (spec.rowid_table && st.writes) {
       // Rowids near 2^63-1 make SQLite pick the next one at random (see the top comment):
       // such rows go first, through the compared path.
-      Outcome max = RunSql(db_, std::string("SELECT max(rowid) > 9223372036854774807 FROM ") +
-                                    kNativeName, "");
+      Outcome max = RunSql(
+          db_, std::string("SELECT max(rowid) > 9223372036854774807 FROM ") + kNativeName, "");
       if (!max.rows.empty() && max.rows[0][0].type == SQLITE_INTEGER &&
           max.rows[0][0].bytes[0] == 1) {
         st.sql = "DELETE FROM @T WHERE rowid > 9223372036854774807";

@@ -58,17 +58,16 @@ class SqlErrorCodesTest : public ::testing::Test {
 TEST_F(SqlErrorCodesTest, DuplicateKeysGiveTheNativeExtendedCode) {
   const std::string rowid = std::to_string(SQLITE_CONSTRAINT_ROWID);
   const std::string pk = std::to_string(SQLITE_CONSTRAINT_PRIMARYKEY);
-  EXPECT_EQ(rowid + "/" + rowid,
-            Both("x", "", "INSERT INTO @T(rowid, x) VALUES (1, 1)",
-                 "INSERT INTO @T(rowid, x) VALUES (1, 2)"));
+  EXPECT_EQ(rowid + "/" + rowid, Both("x", "", "INSERT INTO @T(rowid, x) VALUES (1, 1)",
+                                      "INSERT INTO @T(rowid, x) VALUES (1, 2)"));
   EXPECT_EQ(pk + "/" + pk, Both("id INTEGER PRIMARY KEY, x", "", "INSERT INTO @T VALUES (1, 1)",
                                 "INSERT INTO @T VALUES (1, 2)"));
-  EXPECT_EQ(pk + "/" + pk, Both("k TEXT PRIMARY KEY, x", " WITHOUT ROWID",
-                                "INSERT INTO @T VALUES ('a', 1)", "INSERT INTO @T VALUES ('a', 2)"));
+  EXPECT_EQ(pk + "/" + pk,
+            Both("k TEXT PRIMARY KEY, x", " WITHOUT ROWID", "INSERT INTO @T VALUES ('a', 1)",
+                 "INSERT INTO @T VALUES ('a', 2)"));
   const std::string notnull = std::to_string(SQLITE_CONSTRAINT_NOTNULL);
-  EXPECT_EQ(notnull + "/" + notnull,
-            Both("k TEXT PRIMARY KEY, x NOT NULL", " WITHOUT ROWID", "SELECT 1",
-                 "INSERT INTO @T VALUES ('a', NULL)"));
+  EXPECT_EQ(notnull + "/" + notnull, Both("k TEXT PRIMARY KEY, x NOT NULL", " WITHOUT ROWID",
+                                          "SELECT 1", "INSERT INTO @T VALUES ('a', NULL)"));
 }
 
 }  // namespace

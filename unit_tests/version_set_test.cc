@@ -143,9 +143,10 @@ TEST_F(VersionSetTest, NewManifestWhenTheOldOneGrows) {
   EXPECT_GT(vset_->ManifestFileNumber(), first);
   std::string current;
   ASSERT_TRUE(ReadFileToString(Env::Default(), CurrentFileName(dir_.path()), &current).ok());
-  EXPECT_EQ(ManifestFileName(dir_.path(), vset_->ManifestFileNumber()).substr(dir_.path().size() + 1) +
-                "\n",
-            current);
+  EXPECT_EQ(
+      ManifestFileName(dir_.path(), vset_->ManifestFileNumber()).substr(dir_.path().size() + 1) +
+          "\n",
+      current);
   const std::string expected = Levels();
   NewVersionSet();
   ASSERT_TRUE(vset_->Recover().ok());

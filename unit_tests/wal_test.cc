@@ -94,9 +94,9 @@ TEST_F(WalTest, EmptyFile) {
 TEST_F(WalTest, RecordFillingBlockExactly) {
   // A record that leaves fewer than kHeaderSize bytes in its block forces
   // zero padding before the next one.
-  std::vector<std::string> records = {
-      std::string(wal::kBlockSize - wal::kHeaderSize - 3, 'a'), "b", "",
-      std::string(wal::kBlockSize - wal::kHeaderSize, 'c'), "d"};
+  std::vector<std::string> records = {std::string(wal::kBlockSize - wal::kHeaderSize - 3, 'a'), "b",
+                                      "", std::string(wal::kBlockSize - wal::kHeaderSize, 'c'),
+                                      "d"};
   Write(records);
   wal::Reader::Stop stop;
   EXPECT_EQ(records, ReadAll(&stop));

@@ -108,8 +108,8 @@ class DBImpl final : public DB {
   // Opening.
   Status NewStore();
   Status RecoverLogs(VersionEdit* edit, bool* flushed);
-  Status ReplayLog(uint64_t log_number, SequenceNumber* replayed, MemTable** mem,
-                   VersionEdit* edit, bool* flushed);
+  Status ReplayLog(uint64_t log_number, SequenceNumber* replayed, MemTable** mem, VersionEdit* edit,
+                   bool* flushed);
   Status OpenNewLog();
 
   // A new memtable sized for options_ (not yet referenced).
@@ -180,7 +180,7 @@ class DBImpl final : public DB {
   // Bytes in log_ as of the last write, for stats: log_ itself belongs to
   // the write leader, which appends to it without the mutex.
   uint64_t log_bytes_ = 0;
-  bool syncing_ = false;    // a SyncLogs is in progress
+  bool syncing_ = false;  // a SyncLogs is in progress
   std::condition_variable sync_cv_;
 
   std::deque<Writer*> writers_;
@@ -194,7 +194,7 @@ class DBImpl final : public DB {
   int bg_flush_scheduled_ = 0;
   int bg_compaction_scheduled_ = 0;
   uint64_t sync_timer_id_ = 0;  // a pending Timer callback, or 0
-  int bg_syncs_ = 0;             // BackgroundSync tasks scheduled or running
+  int bg_syncs_ = 0;            // BackgroundSync tasks scheduled or running
   Status bg_error_;
 
   // A CompactRange() request for one level, on the caller's stack. The

@@ -22,8 +22,7 @@ void DBImpl::MaybeScheduleWork() {
                           : versions_->NeedsCompaction(SmallestSnapshot());
   if (bg_compaction_scheduled_ == 0 && wanted) {
     bg_compaction_scheduled_ = 1;
-    ThreadPool::Default()->Schedule([this] { BackgroundCompaction(); },
-                                    ThreadPool::Priority::kLow);
+    ThreadPool::Default()->Schedule([this] { BackgroundCompaction(); }, ThreadPool::Priority::kLow);
   }
 }
 

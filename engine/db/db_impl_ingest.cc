@@ -159,7 +159,8 @@ Status DBImpl::IngestSorted(const std::vector<IndexedUpdate>& updates, bool* ing
     if (s.ok()) {
       stats_.bulk_loads++;
       stats_.bytes_written_bulk_load += bytes;
-      for (const IndexedUpdate& u : updates) stats_.user_bytes_written += u.key.size() + u.value.size();
+      for (const IndexedUpdate& u : updates)
+        stats_.user_bytes_written += u.key.size() + u.value.size();
     }
   }
   // The marker consumed seq whatever happened.

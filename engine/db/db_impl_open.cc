@@ -78,10 +78,10 @@ DBImpl::DBImpl(const Options& options, const std::string& dbname)
   table_options_.block_restart_interval = options_.block_restart_interval;
   table_options_.block_cache = block_cache_.get();
   table_options_.stats = &table_stats_;
-  table_cache_ = std::make_unique<TableCache>(dbname_, env_, table_options_,
-                                              options_.max_open_files);
-  versions_ = std::make_unique<VersionSet>(dbname_, &options_, table_cache_.get(),
-                                           &internal_comparator_);
+  table_cache_ =
+      std::make_unique<TableCache>(dbname_, env_, table_options_, options_.max_open_files);
+  versions_ =
+      std::make_unique<VersionSet>(dbname_, &options_, table_cache_.get(), &internal_comparator_);
 }
 
 DBImpl::~DBImpl() { Close(); }
@@ -101,7 +101,8 @@ Status DBImpl::Open() {
   Status s;
   if (read_only_) {
     if (!env_->FileExists(CurrentFileName(dbname_))) {
-      return Status::NotFound(dbname_, "no strata store here (and it cannot be created: read-only)");
+      return Status::NotFound(dbname_,
+                              "no strata store here (and it cannot be created: read-only)");
     }
     if (env_->FileExists(LockFileName(dbname_))) {
       s = env_->LockFile(LockFileName(dbname_), /*exclusive=*/false, &db_lock_);
@@ -127,8 +128,7 @@ Status DBImpl::Open() {
     for (const std::string& child : children) {
       uint64_t number;
       FileType type;
-      if (ParseFileName(child, &number, &type) && type == FileType::kManifestFile &&
-          number == 1) {
+      if (ParseFileName(child, &number, &type) && type == FileType::kManifestFile && number == 1) {
         continue;
       }
       if (ParseFileName(child, &number, &type) &&
@@ -282,11 +282,11 @@ Status DBImpl::ReplayLog(uint64_t log_number, SequenceNumber* replayed, MemTable
       // Every write before this WAL's first is in a table the manifest
       // names, and the manifest's last sequence covers it; a gap means
       // edits (a flush) were lost from the manifest's end.
-      return Status::Corruption(
-          ManifestFileName(dbname_, versions_->ManifestFileNumber()),
-          "the WALs start at sequence " + std::to_string(first) + " but the manifest ends at " +
-              std::to_string(versions_->LastSequence()) +
-              ": edits at the end of the manifest were lost");
+      return Status::Corruption(ManifestFileName(dbname_, versions_->ManifestFileNumber()),
+                                "the WALs start at sequence " + std::to_string(first) +
+                                    " but the manifest ends at " +
+                                    std::to_string(versions_->LastSequence()) +
+                                    ": edits at the end of the manifest were lost");
     }
     if (*replayed != 0 && first != *replayed + 1) {
       return Status::Corruption(fname, "WAL jumps from sequence " + std::to_string(*replayed) +
@@ -369,8 +369,7 @@ Status DBImpl::WriteLevel0Table(MemTable* mem, VersionEdit* edit,
         // below in the tree.)
         const bool drop =
             last_sequence_for_key <= smallest_snapshot ||
-            (!tombstones->empty() &&
-             tombstones->MaxCoveringSeq(user_key, smallest_snapshot) > seq);
+            (!tombstones->empty() && tombstones->MaxCoveringSeq(user_key, smallest_snapshot) > seq);
         last_sequence_for_key = seq;
         if (drop) continue;
         writer.Add(key, iter->value());

@@ -56,8 +56,8 @@ void MemTable::AddRangeTombstone(SequenceNumber seq, const Slice& begin, const S
 }
 
 std::shared_ptr<const FragmentedTombstones> MemTable::GetTombstones() const {
-  static const auto* empty = new std::shared_ptr<const FragmentedTombstones>(
-      std::make_shared<FragmentedTombstones>());
+  static const auto* empty =
+      new std::shared_ptr<const FragmentedTombstones>(std::make_shared<FragmentedTombstones>());
   if (!HasRangeTombstones()) return *empty;
   std::lock_guard<std::mutex> l(tombstones_mu_);
   if (tombstones_ == nullptr) {
@@ -69,8 +69,8 @@ std::shared_ptr<const FragmentedTombstones> MemTable::GetTombstones() const {
       list.push_back(RangeTombstone{ExtractUserKey(ikey).ToString(), end.ToString(),
                                     ExtractTrailer(ikey) >> 8});
     }
-    tombstones_ = std::make_shared<FragmentedTombstones>(comparator_.user_comparator(),
-                                                         std::move(list));
+    tombstones_ =
+        std::make_shared<FragmentedTombstones>(comparator_.user_comparator(), std::move(list));
   }
   return tombstones_;
 }

@@ -29,10 +29,9 @@ FragmentedTombstones::FragmentedTombstones(const Comparator* ucmp,
 
   // For each elementary interval [points[i], points[i+1]), the tombstones
   // covering it are exactly those with start <= points[i] and end >= points[i+1].
-  std::sort(tombstones.begin(), tombstones.end(),
-            [&less](const RangeTombstone& a, const RangeTombstone& b) {
-              return less(a.start, b.start);
-            });
+  std::sort(
+      tombstones.begin(), tombstones.end(),
+      [&less](const RangeTombstone& a, const RangeTombstone& b) { return less(a.start, b.start); });
   std::vector<const RangeTombstone*> active;
   size_t next = 0;
   for (size_t i = 0; i + 1 < points.size(); i++) {
@@ -44,11 +43,10 @@ FragmentedTombstones::FragmentedTombstones(const Comparator* ucmp,
       }
       next++;
     }
-    active.erase(std::remove_if(active.begin(), active.end(),
-                                [&](const RangeTombstone* t) {
-                                  return ucmp->Compare(t->end, hi) < 0;
-                                }),
-                 active.end());
+    active.erase(
+        std::remove_if(active.begin(), active.end(),
+                       [&](const RangeTombstone* t) { return ucmp->Compare(t->end, hi) < 0; }),
+        active.end());
     if (active.empty()) continue;
     std::vector<SequenceNumber> seqs;
     seqs.reserve(active.size());
@@ -88,7 +86,7 @@ const FragmentedTombstones::Fragment* FragmentedTombstones::FindCovering(
 }
 
 SequenceNumber FragmentedTombstones::MaxCoveringSeq(const Slice& user_key,
-                                                     SequenceNumber snapshot) const {
+                                                    SequenceNumber snapshot) const {
   if (fragments_.empty()) return 0;
   const Fragment* f = FindCovering(user_key);
   if (f == nullptr) return 0;

@@ -174,8 +174,8 @@ char* SkipList<Comparator>::AllocateKey(size_t size) {
 }
 
 template <class Comparator>
-typename SkipList<Comparator>::Node* SkipList<Comparator>::FindGreaterOrEqual(
-    const char* key, Node** prev) const {
+typename SkipList<Comparator>::Node* SkipList<Comparator>::FindGreaterOrEqual(const char* key,
+                                                                              Node** prev) const {
   Node* x = head_;
   int level = GetMaxHeight() - 1;
   Node* last_bigger = nullptr;  // avoids comparing against the same node twice
@@ -216,8 +216,8 @@ void SkipList<Comparator>::Insert(const char* key) {
 
   // Fast path: appending after the last key inserted, which is the list's
   // last node, leaves prev_ valid (levels the last node reached point at it).
-  const bool append = last_ != nullptr && last_->NoBarrierNext(0) == nullptr &&
-                      cmp_(last_->Key(), key) < 0;
+  const bool append =
+      last_ != nullptr && last_->NoBarrierNext(0) == nullptr && cmp_(last_->Key(), key) < 0;
   if (!append) FindGreaterOrEqual(key, prev_);
 
   int max_height = GetMaxHeight();

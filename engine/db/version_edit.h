@@ -38,8 +38,8 @@ struct FileMetaData {
                          // boundary if range tombstones end at k
   SequenceNumber smallest_seq = 0;
   SequenceNumber largest_seq = 0;
-  uint64_t num_entries = 0;      // point entries
-  uint64_t num_deletions = 0;    // point tombstones among them
+  uint64_t num_entries = 0;    // point entries
+  uint64_t num_deletions = 0;  // point tombstones among them
   uint64_t num_range_deletions = 0;
   // Point reads that probed this file and then had to look in another one,
   // still allowed before the file is compacted (LevelDB's seek compaction):

@@ -319,8 +319,7 @@ Status Version::GetRangeTombstones(std::vector<RangeTombstone>* out) {
 // ends at x@new, since x@old sorts after x@new.) A file whose largest key is
 // a range tombstone's exclusive end counts as touching that user key: that
 // is conservative, never wrong.
-static bool AfterFile(const Comparator* ucmp, const Slice* begin_user_key,
-                      const FileMetaData* f) {
+static bool AfterFile(const Comparator* ucmp, const Slice* begin_user_key, const FileMetaData* f) {
   return begin_user_key != nullptr && ucmp->Compare(f->largest.user_key(), *begin_user_key) < 0;
 }
 
@@ -425,8 +424,9 @@ class VersionBuilder {
       // One probe that misses costs about as much as compacting 16 KiB of
       // the file (LevelDB's estimate: a seek ~ 10 ms ~ 25 disk-MB of
       // compaction I/O, rounded down); at least 100 before a compaction.
-      f->allowed_seeks.left.store(std::max<int64_t>(100, static_cast<int64_t>(f->file_size / 16384)),
-                                  std::memory_order_relaxed);
+      f->allowed_seeks.left.store(
+          std::max<int64_t>(100, static_cast<int64_t>(f->file_size / 16384)),
+          std::memory_order_relaxed);
       l.deleted.erase(f->number);
       auto [it, inserted] = l.added.emplace(f->number, f);
       if (!inserted) {
@@ -471,8 +471,8 @@ class VersionBuilder {
     for (int level = 0; level < vset_->num_levels_; level++) {
       for (const FileMetaData* f : v->files_[level]) {
         if (!numbers.insert(f->number).second) {
-          return Status::Corruption("manifest", "file " + std::to_string(f->number) +
-                                                    " is live in two levels");
+          return Status::Corruption("manifest",
+                                    "file " + std::to_string(f->number) + " is live in two levels");
         }
         // Compaction picking relies on it: an inverted file overlaps nothing,
         // not even its own range.
@@ -509,8 +509,8 @@ class VersionBuilder {
 
 // ---- VersionSet ----------------------------------------------------------
 
-VersionSet::VersionSet(const std::string& dbname, const Options* options,
-                       TableCache* table_cache, const InternalKeyComparator* icmp)
+VersionSet::VersionSet(const std::string& dbname, const Options* options, TableCache* table_cache,
+                       const InternalKeyComparator* icmp)
     : dbname_(dbname),
       options_(options),
       env_(options->env),
@@ -671,9 +671,8 @@ Status VersionSet::Recover() {
     VersionEdit edit;
     s = edit.DecodeFrom(record);
     if (s.ok() && edit.has_comparator_ && edit.comparator_ != icmp_->user_comparator()->Name()) {
-      s = Status::InvalidArgument(
-          manifest, "the store uses comparator " + edit.comparator_ + ", not " +
-                        icmp_->user_comparator()->Name());
+      s = Status::InvalidArgument(manifest, "the store uses comparator " + edit.comparator_ +
+                                                ", not " + icmp_->user_comparator()->Name());
     }
     if (s.ok() && edit.has_num_levels_ && edit.num_levels_ > num_levels_) {
       // Files may live in levels this configuration does not have.
@@ -703,8 +702,8 @@ Status VersionSet::Recover() {
   }
   if (reader.stop() == wal::Reader::Stop::kCorruption) return reader.status();
   if (records == 0 || !have_next_file || !have_log_number || !have_last_sequence) {
-    return Status::Corruption(manifest, records == 0 ? "the manifest is empty"
-                                                     : "the manifest lacks required fields");
+    return Status::Corruption(
+        manifest, records == 0 ? "the manifest is empty" : "the manifest lacks required fields");
   }
 
   Version* v = new Version(this);
@@ -805,7 +804,8 @@ void VersionSet::Finalize(Version* v) {
       if (!garbage) continue;
       const Slice lo = f->smallest.user_key(), hi = f->largest.user_key();
       bool bottom = true;
-      for (int l = level + 1; l < num_levels_ && bottom; l++) bottom = !v->OverlapInLevel(l, &lo, &hi);
+      for (int l = level + 1; l < num_levels_ && bottom; l++)
+        bottom = !v->OverlapInLevel(l, &lo, &hi);
       if (!bottom) continue;
       v->cleanup_files_.emplace_back(level, f);
       v->min_cleanup_seq_ = std::min(v->min_cleanup_seq_, f->largest_seq);
@@ -922,8 +922,7 @@ Compaction* VersionSet::PickCompaction(SequenceNumber smallest_snapshot) {
     }
   }
   if (best != nullptr) {
-    Compaction* c =
-        SetupCompaction(best_level, best_level == 0 ? v->files_[0] : std::vector{best});
+    Compaction* c = SetupCompaction(best_level, best_level == 0 ? v->files_[0] : std::vector{best});
     if (c != nullptr) {
       c->reason_ = "tombstones";
       return c;
@@ -1051,8 +1050,7 @@ std::string VersionSet::LevelSummary() const {
 
 // ---- Compaction ------------------------------------------------------
 
-Compaction::Compaction(const Options* options, int level, int output_level,
-                       Version* input_version)
+Compaction::Compaction(const Options* options, int level, int output_level, Version* input_version)
     : level_(level),
       output_level_(output_level),
       max_output_file_size_(options->target_file_size),
@@ -1087,7 +1085,8 @@ bool Compaction::IsTrivialMove() const {
 
 void Compaction::AddInputDeletions(VersionEdit* edit) {
   for (int which = 0; which < 2; which++) {
-    for (FileMetaData* f : inputs_[which]) edit->RemoveFile(which == 0 ? level_ : output_level_, f->number);
+    for (FileMetaData* f : inputs_[which])
+      edit->RemoveFile(which == 0 ? level_ : output_level_, f->number);
   }
 }
 
@@ -1131,6 +1130,8 @@ void Compaction::ReleaseInputs() {
   }
 }
 
-uint64_t Compaction::InputBytes() const { return TotalFileSize(inputs_[0]) + TotalFileSize(inputs_[1]); }
+uint64_t Compaction::InputBytes() const {
+  return TotalFileSize(inputs_[0]) + TotalFileSize(inputs_[1]);
+}
 
 }  // namespace strata

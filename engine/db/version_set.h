@@ -188,8 +188,7 @@ class VersionSet {
   // The record that starts a new manifest: version v with the log number,
   // next file number and last sequence of edit (which v includes).
   void EncodeSnapshot(const Version& v, const VersionEdit& edit, std::string* record);
-  Compaction* SetupCompaction(int level, std::vector<FileMetaData*> inputs0,
-                              bool in_place = false);
+  Compaction* SetupCompaction(int level, std::vector<FileMetaData*> inputs0, bool in_place = false);
   bool AnyBeingCompacted(const std::vector<FileMetaData*>& files) const;
 
   const std::string dbname_;

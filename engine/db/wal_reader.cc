@@ -104,13 +104,13 @@ bool Reader::IntactFragmentAfter(uint64_t block_start) {
   while (true) {
     Slice b;
     if (!file_->Read(kBlockSize, &b, block.get()).ok() || b.size() < kHeaderSize) return false;
-    const uint32_t length = static_cast<uint8_t>(b[4]) |
-                            (static_cast<uint32_t>(static_cast<uint8_t>(b[5])) << 8);
+    const uint32_t length =
+        static_cast<uint8_t>(b[4]) | (static_cast<uint32_t>(static_cast<uint8_t>(b[5])) << 8);
     const uint8_t type = static_cast<uint8_t>(b[6]);
     if (type != kZeroType && type <= kMaxRecordType && kHeaderSize + length <= b.size()) {
       const uint32_t expected = DecodeFixed32(b.data());
-      if (static_cast<uint32_t>(Hash64(b.data() + kHeaderSize, length,
-                                       ChecksumSeed(length, type))) == expected) {
+      if (static_cast<uint32_t>(
+              Hash64(b.data() + kHeaderSize, length, ChecksumSeed(length, type))) == expected) {
         return true;
       }
     }

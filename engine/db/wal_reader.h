@@ -61,9 +61,9 @@ class Reader {
   std::unique_ptr<SequentialFile> file_;
   const std::string fname_;
   std::unique_ptr<char[]> backing_;
-  Slice buffer_;                 // unread part of the current block
+  Slice buffer_;                    // unread part of the current block
   uint64_t buffer_end_offset_ = 0;  // file offset just past buffer_
-  bool eof_ = false;             // the last read returned less than a block
+  bool eof_ = false;                // the last read returned less than a block
   Stop stop_ = Stop::kNone;
   Status status_;
   std::string message_;

@@ -51,8 +51,7 @@ Status Writer::AddRecord(const Slice& payload) {
 Status Writer::EmitFragment(uint8_t type, const char* ptr, size_t length) {
   char header[kHeaderSize];
   const uint32_t len32 = static_cast<uint32_t>(length);
-  EncodeFixed32(header,
-                static_cast<uint32_t>(Hash64(ptr, length, ChecksumSeed(len32, type))));
+  EncodeFixed32(header, static_cast<uint32_t>(Hash64(ptr, length, ChecksumSeed(len32, type))));
   header[4] = static_cast<char>(length & 0xff);
   header[5] = static_cast<char>(length >> 8);
   header[6] = static_cast<char>(type);

@@ -1,8 +1,8 @@
 // The bytewise comparator (memcmp order), the default user-key order.
+#include "strata/comparator.h"
+
 #include <algorithm>
 #include <cstdint>
-
-#include "strata/comparator.h"
 
 namespace strata {
 

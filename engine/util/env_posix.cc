@@ -268,8 +268,8 @@ class PosixMmapWritableFile final : public WritableFile {
         return PosixError(fname_, errno);
       }
     }
-    void* base = mmap(nullptr, window_, PROT_READ | PROT_WRITE, MAP_SHARED, fd_,
-                      static_cast<off_t>(offset));
+    void* base =
+        mmap(nullptr, window_, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, static_cast<off_t>(offset));
     if (base == MAP_FAILED) return PosixError(fname_, errno);
     base_ = dst_ = static_cast<char*>(base);
     limit_ = base_ + window_;

@@ -14,17 +14,38 @@ Status::Status(Code code, const Slice& msg, const Slice& msg2) : code_(code) {
 std::string Status::ToString() const {
   const char* type = "";
   switch (code_) {
-    case Code::kOk: return "OK";
-    case Code::kNotFound: type = "NotFound"; break;
-    case Code::kCorruption: type = "Corruption"; break;
-    case Code::kNotSupported: type = "Not supported"; break;
-    case Code::kInvalidArgument: type = "Invalid argument"; break;
-    case Code::kIOError: type = "IO error"; break;
-    case Code::kBusy: type = "Busy"; break;
-    case Code::kNoSpace: type = "No space left on device"; break;
-    case Code::kReadOnly: type = "Read-only"; break;
-    case Code::kTooBig: type = "Too big"; break;
-    case Code::kAborted: type = "Aborted"; break;
+    case Code::kOk:
+      return "OK";
+    case Code::kNotFound:
+      type = "NotFound";
+      break;
+    case Code::kCorruption:
+      type = "Corruption";
+      break;
+    case Code::kNotSupported:
+      type = "Not supported";
+      break;
+    case Code::kInvalidArgument:
+      type = "Invalid argument";
+      break;
+    case Code::kIOError:
+      type = "IO error";
+      break;
+    case Code::kBusy:
+      type = "Busy";
+      break;
+    case Code::kNoSpace:
+      type = "No space left on device";
+      break;
+    case Code::kReadOnly:
+      type = "Read-only";
+      break;
+    case Code::kTooBig:
+      type = "Too big";
+      break;
+    case Code::kAborted:
+      type = "Aborted";
+      break;
   }
   std::string r(type);
   if (!msg_.empty()) {

@@ -31,7 +31,7 @@ const char* LibraryVersion();
 
 // Largest key and value the engine accepts, in bytes. (The SQL layer
 // enforces its own, smaller limits on the values it encodes into them.)
-constexpr size_t kMaxKeySize = 4 << 20;        // 4 MiB
+constexpr size_t kMaxKeySize = 4 << 20;         // 4 MiB
 constexpr size_t kMaxValueSize = 128ull << 20;  // 128 MiB
 
 class WriteBatchWithIndex;

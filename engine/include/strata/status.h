@@ -23,11 +23,11 @@ class Status {
     kNotSupported,
     kInvalidArgument,
     kIOError,
-    kBusy,       // the store is locked by someone else, or a writer is active
-    kNoSpace,    // the disk is full (ENOSPC); an I/O error of its own kind
-    kReadOnly,   // the store was opened read-only or its directory is not writable
-    kTooBig,     // a key or value is larger than the limit
-    kAborted,    // the operation was stopped (shutdown, background error)
+    kBusy,      // the store is locked by someone else, or a writer is active
+    kNoSpace,   // the disk is full (ENOSPC); an I/O error of its own kind
+    kReadOnly,  // the store was opened read-only or its directory is not writable
+    kTooBig,    // a key or value is larger than the limit
+    kAborted,   // the operation was stopped (shutdown, background error)
   };
 
   Status() noexcept = default;
