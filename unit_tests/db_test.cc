@@ -729,6 +729,38 @@ TEST_F(DBTest, PointReadsThatProbeInVainCompactTheFile) {
   EXPECT_EQ(1002, std::count(all.begin(), all.end(), '='));
 }
 
+// The bulk load sorts the batch by an 8-byte key prefix first: keys shorter
+// than 8 bytes, keys that are prefixes of others, zero and 0xff bytes, and
+// many keys sharing their first 8 bytes must still come out in bytewise
+// order.
+TEST_F(DBTest, BulkLoadSortsKeysOfEveryShape) {
+  Reopen();
+  WriteBatchWithIndex batch;
+  Random rnd(17);
+  std::map<std::string, std::string> model;
+  const char alphabet[] = {'\0', '\x01', 'a', 'b', '\x7f', '\x80', '\xff'};
+  while (batch.GetWriteBatch()->ApproximateSize() < (2u << 20)) {
+    std::string key = rnd.OneIn(3) ? "shared-prefix/" : "";
+    const int len = static_cast<int>(rnd.Uniform(12));
+    for (int i = 0; i < len; i++) key.push_back(alphabet[rnd.Uniform(sizeof(alphabet))]);
+    std::string v = test::RandomString(&rnd, 100);
+    batch.Put(key, v);
+    model[key] = v;
+  }
+  ASSERT_TRUE(db_->Write(WriteOptions(), &batch).ok());
+  ASSERT_EQ("1", Stat("bulk_loads"));
+  std::unique_ptr<Iterator> it(db_->NewIterator(ReadOptions()));
+  it->SeekToFirst();
+  for (const auto& [k, v] : model) {
+    ASSERT_TRUE(it->Valid()) << "missing " << k.size() << "-byte key";
+    ASSERT_EQ(Slice(k), it->key());
+    ASSERT_EQ(Slice(v), it->value());
+    it->Next();
+  }
+  EXPECT_FALSE(it->Valid());
+  EXPECT_TRUE(it->status().ok());
+}
+
 TEST_F(DBTest, BulkLoadIntoEmptyRangeSkipsWalAndMemtable) {
   Reopen();
   ASSERT_TRUE(Put("a-before", "1").ok());
