@@ -185,8 +185,10 @@ class StrataAdapter : public KVAdapter {
             std::to_string(defaults.max_bytes_for_level_base >> 20) +
             "MiB, max_immutable_memtables=" + std::to_string(defaults.max_immutable_memtables) +
             ", wal_background_sync_ms=" + std::to_string(defaults.wal_background_sync_ms) +
-            " (a background WAL fdatasync about every second), index and filter blocks in the "
-            "block cache, background threads: strata's process-wide pool",
+            " (a background WAL fdatasync about every second), background threads: strata's "
+            "process-wide pool",
+        "cache_index_and_filter_blocks=false: index and filter blocks held outside the block "
+        "cache, as RocksDB (by default) and LevelDB hold theirs (strata's own default is true)",
         "WriteOptions() (WAL on, no sync); ReadOptions verify_checksums=" +
             std::string(s.verify_checksums ? "true" : "false"),
     };
@@ -202,6 +204,7 @@ class StrataAdapter : public KVAdapter {
     options_.env = env_.get();
     options_.write_buffer_size = s.write_buffer_size;
     options_.block_cache = strata::NewLRUCache(s.block_cache_size);
+    options_.cache_index_and_filter_blocks = false;  // like the other engines here
     options_.bloom_bits_per_key = s.bloom_bits_per_key;
     options_.block_size = s.block_size;
     options_.l0_compaction_trigger = s.l0_compaction_trigger;

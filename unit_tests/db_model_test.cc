@@ -29,6 +29,7 @@ struct OptionSet {
   int restart_interval;
   uint64_t key_space;  // distinct keys (besides a few with random suffixes)
   size_t value_len;    // most values are up to this long
+  bool index_outside_cache = false;  // !cache_index_and_filter_blocks
 };
 
 const OptionSet kOptionSets[] = {
@@ -39,6 +40,8 @@ const OptionSet kOptionSets[] = {
     // Few keys: file boundaries in one level often fall on the same user
     // key as in the next, where compaction picking must take every version.
     {"few_keys", 64 << 10, 64 << 10, 128 << 10, 10, 256 << 10, 16, 200, 2000},
+    // Tables hold their index and filter blocks themselves.
+    {"tiny_index_outside_cache", 64 << 10, 64 << 10, 128 << 10, 10, 64 << 10, 16, 3000, 120, true},
 };
 
 class ModelRun {
@@ -50,6 +53,7 @@ class ModelRun {
     options_.max_bytes_for_level_base = set.level_base;
     options_.bloom_bits_per_key = set.bloom_bits;
     options_.block_cache = NewLRUCache(set.cache);
+    options_.cache_index_and_filter_blocks = !set.index_outside_cache;
     options_.block_restart_interval = set.restart_interval;
     options_.block_size = 1024;
     options_.l0_compaction_trigger = 2;
@@ -284,7 +288,8 @@ TEST_P(DBModelTest, RandomOperationsMatchStdMap) {
   run.Run(ModelOps());
 }
 
-INSTANTIATE_TEST_SUITE_P(OptionMatrix, DBModelTest, testing::Range(0, 5),
+INSTANTIATE_TEST_SUITE_P(OptionMatrix, DBModelTest,
+                         testing::Range(0, static_cast<int>(std::size(kOptionSets))),
                          [](const testing::TestParamInfo<int>& info) {
                            return std::string(kOptionSets[info.param].name);
                          });

@@ -497,6 +497,43 @@ TEST(TableTest, CacheHitsMissesAndFillCache) {
   EXPECT_EQ(0u, cache->TotalCharge());
 }
 
+// cache_index_and_filter_blocks = false: the table holds its index and
+// filter itself; the cache gets data blocks only, and the filter still
+// answers.
+TEST(TableTest, IndexAndFilterOutsideTheCache) {
+  auto policy = NewBloomFilterPolicy(10);
+  std::shared_ptr<Cache> cache = NewLRUCache(64 << 20, 0);
+  TableStats stats;
+  TableOptions options = BasicOptions();
+  options.filter_policy = policy.get();
+  options.block_cache = cache.get();
+  options.cache_index_and_filter_blocks = false;
+  options.stats = &stats;
+  options.block_size = 512;
+  KVVector model;
+  for (int i = 0; i < 2000; i++) model.emplace_back("k" + std::to_string(10000 + i), "v");
+  for (bool mapped : {false, true}) {
+    SCOPED_TRACE(mapped ? "mapped" : "read");
+    std::string contents = BuildTable(options, model);
+    auto table = MustOpen(options, contents, mapped);
+    EXPECT_EQ(0u, cache->TotalCharge()) << "index or filter charged to the cache";
+    {
+      std::unique_ptr<Iterator> iter(table->NewIterator(ReadOptions()));
+      table_test::CheckScans(iter.get(), model);
+    }
+    EXPECT_GT(cache->TotalCharge(), 0u);  // data blocks
+    EXPECT_EQ("k10500=v", Get(*table, "k10500"));
+    int filtered = 0;
+    for (int i = 0; i < 100; i++) {
+      if (!table->KeyMayMatch("absent" + std::to_string(i))) filtered++;
+    }
+    EXPECT_GT(filtered, 90);
+    table.reset();
+    cache->Prune();
+    EXPECT_EQ(0u, cache->TotalCharge());
+  }
+}
+
 TEST(TableTest, TablesSharingACacheDoNotCollide) {
   std::shared_ptr<Cache> cache = NewLRUCache(1 << 20);
   TableOptions options = BasicOptions();

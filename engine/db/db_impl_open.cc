@@ -77,6 +77,7 @@ DBImpl::DBImpl(const Options& options, const std::string& dbname)
   table_options_.block_size = options_.block_size;
   table_options_.block_restart_interval = options_.block_restart_interval;
   table_options_.block_cache = block_cache_.get();
+  table_options_.cache_index_and_filter_blocks = options_.cache_index_and_filter_blocks;
   table_options_.stats = &table_stats_;
   table_cache_ =
       std::make_unique<TableCache>(dbname_, env_, table_options_, options_.max_open_files);

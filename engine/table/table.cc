@@ -192,7 +192,8 @@ Status Table::ReadMetaBlocks(const Footer& footer) {
 
   s = ReadBlock(source_, index_handle_, kVerify, &contents);
   if (!s.ok()) return s;
-  Cache* cache = options_.block_cache;
+  // The cache for index and filter blocks, if they go there.
+  Cache* cache = options_.cache_index_and_filter_blocks ? options_.block_cache : nullptr;
   char key[kCacheKeySize];
   if (cache != nullptr) {
     MakeOwned(&contents);

@@ -58,6 +58,10 @@ struct TableOptions {
   // many tables. Default: null, no cache.
   Cache* block_cache = nullptr;
 
+  // Index and filter blocks in block_cache (charged to it, pinned while the
+  // table is open), or held by the table outside it. Default: true.
+  bool cache_index_and_filter_blocks = true;
+
   // Counters updated by reads. Not owned. Default: null.
   TableStats* stats = nullptr;
 

@@ -44,6 +44,11 @@ struct Options {
   // Cache for data, index and filter blocks. Default (null): the process-wide
   // DefaultBlockCache().
   std::shared_ptr<Cache> block_cache;
+  // Index and filter blocks go into block_cache, charged to it and pinned
+  // while their table is open (one memory budget for everything); false
+  // holds them outside it, as LevelDB does and RocksDB does by default,
+  // which leaves the whole cache to data blocks. Default: true.
+  bool cache_index_and_filter_blocks = true;
   // Uncompressed bytes of user data per data block. Minimum 256.
   // Default: 4 KiB.
   size_t block_size = 4096;
