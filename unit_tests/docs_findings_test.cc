@@ -1,6 +1,5 @@
-// Regression tests for engine bugs found while writing docs/ (see the docs
-// engineer's report). Each test states the behaviour the code should have;
-// those still failing are  until the owner of the code fixes them.
+// Regression tests for engine bugs found while writing docs/. Each test
+// states the behaviour the code should have (all of them are fixed).
 #include <gtest/gtest.h>
 
 #include <atomic>
