@@ -27,8 +27,8 @@ struct OptionSet {
   int bloom_bits;
   size_t cache;
   int restart_interval;
-  uint64_t key_space;  // distinct keys (besides a few with random suffixes)
-  size_t value_len;    // most values are up to this long
+  uint64_t key_space;                // distinct keys (besides a few with random suffixes)
+  size_t value_len;                  // most values are up to this long
   bool index_outside_cache = false;  // !cache_index_and_filter_blocks
 };
 

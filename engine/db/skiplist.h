@@ -67,10 +67,20 @@ class SkipList {
     bool Valid() const { return node_ != nullptr; }
     // REQUIRES: Valid()
     const char* key() const { return node_->Key(); }
-    void Next() { node_ = node_->Next(0); }
+    // Each step also prefetches the node after the new one: a scan then
+    // overlaps that node's cache misses (nodes lie in arrival order, not key
+    // order) with the caller's work on the current one.
+    void Next() {
+      node_ = node_->Next(0);
+      if (node_ != nullptr) Prefetch(node_->NoBarrierNext(0));
+    }
     void Prev() {
       node_ = node_->Prev();
-      if (node_ == list_->head_) node_ = nullptr;
+      if (node_ == list_->head_) {
+        node_ = nullptr;
+      } else {
+        Prefetch(node_->prev_.load(std::memory_order_relaxed));
+      }
     }
     // First key >= target.
     void Seek(const char* target) { node_ = list_->FindGreaterOrEqual(target, nullptr); }
@@ -90,6 +100,16 @@ class SkipList {
     }
 
    private:
+    // The node's links, header and the start of its entry (a small entry
+    // fits in these three lines). A prefetch never faults.
+    static void Prefetch(const Node* n) {
+      if (n == nullptr) return;
+      const char* p = reinterpret_cast<const char*>(n);
+      __builtin_prefetch(p);
+      __builtin_prefetch(p + 64);
+      __builtin_prefetch(p + 128);
+    }
+
     const SkipList* list_;
     Node* node_;
   };
