@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <string>
 
+#include "unit_tests/sql_test_util.h"
 #include "unit_tests/test_util.h"
 
 namespace strata {
@@ -30,42 +31,16 @@ class DdlTxnTest : public ::testing::Test {
     if (other_ != nullptr) sqlite3_close(other_);
   }
 
-  sqlite3* Open() {
-    sqlite3* db = nullptr;
-    if (sqlite3_open(dir_.Sub("test.db").c_str(), &db) != SQLITE_OK) return nullptr;
-    sqlite3_enable_load_extension(db, 1);
-    if (sqlite3_load_extension(db, ext_.c_str(), nullptr, nullptr) != SQLITE_OK) {
-      sqlite3_close(db);
-      return nullptr;
-    }
-    return db;
-  }
+  sqlite3* Open() { return test::OpenWithExtension(dir_.Sub("test.db"), ext_); }
 
   // "" on success, else the error code and message.
   std::string Exec(const std::string& sql, sqlite3* db = nullptr) {
-    char* err = nullptr;
-    const int rc = sqlite3_exec(db ? db : db_, sql.c_str(), nullptr, nullptr, &err);
-    std::string r = rc == SQLITE_OK ? "" : std::to_string(rc) + ": " + (err ? err : "");
-    sqlite3_free(err);
-    return r;
+    return test::ExecSql(db ? db : db_, sql);
   }
 
   // The first column of the first row, as text; or the error.
   std::string Query(const std::string& sql, sqlite3* db = nullptr) {
-    sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v2(db ? db : db_, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) {
-      return std::string("error: ") + sqlite3_errmsg(db ? db : db_);
-    }
-    std::string r = "no row";
-    const int rc = sqlite3_step(stmt);
-    if (rc == SQLITE_ROW) {
-      const unsigned char* t = sqlite3_column_text(stmt, 0);
-      r = t ? reinterpret_cast<const char*>(t) : "NULL";
-    } else if (rc != SQLITE_DONE) {
-      r = std::string("error: ") + sqlite3_errmsg(db ? db : db_);
-    }
-    sqlite3_finalize(stmt);
-    return r;
+    return test::QueryFirst(db ? db : db_, sql);
   }
 
   // Which of the stores of tables n and n2 exist on disk.
