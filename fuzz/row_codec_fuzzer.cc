@@ -48,7 +48,7 @@ void CheckReads(const RowReader& reader, const std::vector<SqlValue>& values,
              reader.num_columns(), values.size());
   for (size_t k = 0; k < values.size(); k++) {
     const SqlValue v = reader.Column(k);
-    FUZZ_CHECK(Identical(v, values[k]), "%s: column %zu reads %s, wrote %s", what, k,
+    FUZZ_CHECK(IdenticalValues(v, values[k]), "%s: column %zu reads %s, wrote %s", what, k,
                Describe(v).c_str(), Describe(values[k]).c_str());
     FUZZ_CHECK(reader.ColumnType(k) == v.type, "%s: ColumnType(%zu) disagrees", what, k);
   }

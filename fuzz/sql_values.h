@@ -188,21 +188,6 @@ class SqliteComparer {
   sqlite3_stmt* stmt_ = nullptr;
 };
 
-// True if a and b are the same value of the same storage class, REAL to the bit.
-inline bool Identical(const SqlValue& a, const SqlValue& b) {
-  if (a.type != b.type) return false;
-  switch (a.type) {
-    case SqlValue::Type::kNull:
-      return true;
-    case SqlValue::Type::kInteger:
-      return a.i == b.i;
-    case SqlValue::Type::kReal:
-      return std::bit_cast<uint64_t>(a.r) == std::bit_cast<uint64_t>(b.r);
-    default:
-      return a.bytes == b.bytes;
-  }
-}
-
 }  // namespace fuzz
 }  // namespace strata
 

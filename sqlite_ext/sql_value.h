@@ -11,6 +11,7 @@
 #ifndef STRATA_SQLITE_EXT_SQL_VALUE_H_
 #define STRATA_SQLITE_EXT_SQL_VALUE_H_
 
+#include <bit>
 #include <cstdint>
 #include <string_view>
 
@@ -56,6 +57,22 @@ struct SqlValue {
   bool is_number() const { return type == Type::kInteger || type == Type::kReal; }
   bool is_bytes() const { return type == Type::kText || type == Type::kBlob; }
 };
+
+// True if a and b are the same storage class and the same value, a REAL to
+// the bit (so -0.0 is not 0.0, and a NaN equals itself).
+inline bool IdenticalValues(const SqlValue& a, const SqlValue& b) {
+  if (a.type != b.type) return false;
+  switch (a.type) {
+    case SqlValue::Type::kNull:
+      return true;
+    case SqlValue::Type::kInteger:
+      return a.i == b.i;
+    case SqlValue::Type::kReal:
+      return std::bit_cast<uint64_t>(a.r) == std::bit_cast<uint64_t>(b.r);
+    default:
+      return a.bytes == b.bytes;
+  }
+}
 
 }  // namespace strata
 

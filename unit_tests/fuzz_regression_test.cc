@@ -18,6 +18,7 @@
 #include "db/wal_format.h"
 #include "db/wal_reader.h"
 #include "db/wal_writer.h"
+#include "fuzz/fuzz_util.h"
 #include "strata/cache.h"
 #include "strata/env.h"
 #include "table/table.h"
@@ -30,45 +31,9 @@ namespace {
 
 // ---- WAL reader (target wal_reader) ----
 
-class StringFile final : public SequentialFile {
- public:
-  explicit StringFile(std::string data) : data_(std::move(data)) {}
-  Status Read(size_t n, Slice* result, char* scratch) override {
-    n = std::min(n, data_.size() - pos_);
-    memcpy(scratch, data_.data() + pos_, n);
-    *result = Slice(scratch, n);
-    pos_ += n;
-    return Status::OK();
-  }
-  Status Skip(uint64_t n) override {
-    pos_ += std::min<uint64_t>(n, data_.size() - pos_);
-    return Status::OK();
-  }
-
- private:
-  const std::string data_;
-  size_t pos_ = 0;
-};
-
-class Sink final : public WritableFile {
- public:
-  explicit Sink(std::string* dest) : dest_(dest) {}
-  Status Append(const Slice& data) override {
-    dest_->append(data.data(), data.size());
-    return Status::OK();
-  }
-  Status Flush() override { return Status::OK(); }
-  Status Sync() override { return Status::OK(); }
-  Status Close() override { return Status::OK(); }
-  uint64_t Size() const override { return dest_->size(); }
-
- private:
-  std::string* dest_;
-};
-
 std::string WalOf(const std::vector<std::string>& records) {
   std::string file;
-  wal::Writer writer(std::make_unique<Sink>(&file));
+  wal::Writer writer(std::make_unique<fuzz::StringSink>(&file));
   for (const std::string& r : records) EXPECT_TRUE(writer.AddRecord(r).ok());
   return file;
 }
@@ -80,7 +45,7 @@ struct ReadAll {
 };
 
 ReadAll Read(const std::string& file) {
-  wal::Reader reader(std::make_unique<StringFile>(file), "test.wal");
+  wal::Reader reader(std::make_unique<fuzz::StringSequentialFile>(file), "test.wal");
   ReadAll r;
   Slice record;
   std::string scratch;
@@ -154,7 +119,7 @@ TEST(ManifestFuzzRegressionTest, FileWithItsSmallestKeyAfterItsLargestIsCorrupti
   test::ScratchDir dir("manifest-inverted");
   {
     std::string manifest;
-    wal::Writer writer(std::make_unique<Sink>(&manifest));
+    wal::Writer writer(std::make_unique<fuzz::StringSink>(&manifest));
     ASSERT_TRUE(writer.AddRecord(record).ok());
     ASSERT_TRUE(
         WriteStringToFile(Env::Default(), manifest, ManifestFileName(dir.path(), 7), false).ok());

@@ -284,20 +284,6 @@ SqlValue Canonical(const SqlValue& v) {
   return v;
 }
 
-bool SameValue(const SqlValue& a, const SqlValue& b) {
-  if (a.type != b.type) return false;
-  switch (a.type) {
-    case SqlValue::Type::kNull:
-      return true;
-    case SqlValue::Type::kInteger:
-      return a.i == b.i;
-    case SqlValue::Type::kReal:
-      return std::bit_cast<uint64_t>(a.r) == std::bit_cast<uint64_t>(b.r);
-    default:
-      return a.bytes == b.bytes;
-  }
-}
-
 // ---------------------------------------------------------------------------------------
 
 TEST(KeyCodecTest, ReferenceCompareKnownCases) {
@@ -535,7 +521,7 @@ TEST(KeyCodecTest, RoundTrip) {
     const std::string e = Enc(v);
     SqlValue out;
     ASSERT_TRUE(DecodeKey(e, 1, &out, &scratch)) << Describe(v) << " " << Hex(e);
-    EXPECT_TRUE(SameValue(Canonical(v), out)) << Describe(v) << " -> " << Describe(out);
+    EXPECT_TRUE(IdenticalValues(Canonical(v), out)) << Describe(v) << " -> " << Describe(out);
     if (v.is_bytes()) {  // single column: no copy
       EXPECT_TRUE(out.bytes.data() >= e.data() && out.bytes.data() <= e.data() + e.size());
     }
@@ -548,7 +534,7 @@ TEST(KeyCodecTest, RoundTrip) {
       std::vector<SqlValue> out(ncols);
       ASSERT_TRUE(DecodeKey(e, ncols, out.data(), &scratch)) << Hex(e);
       for (int c = 0; c < ncols; c++) {
-        EXPECT_TRUE(SameValue(Canonical(t[c]), out[c]))
+        EXPECT_TRUE(IdenticalValues(Canonical(t[c]), out[c]))
             << "column " << c << ": " << Describe(t[c]) << " -> " << Describe(out[c]);
       }
       // A key of ncols columns is not a key of another width.

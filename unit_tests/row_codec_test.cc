@@ -46,20 +46,6 @@ std::string Describe(const SqlValue& v) {
   return "?";
 }
 
-bool SameValue(const SqlValue& a, const SqlValue& b) {
-  if (a.type != b.type) return false;
-  switch (a.type) {
-    case SqlValue::Type::kNull:
-      return true;
-    case SqlValue::Type::kInteger:
-      return a.i == b.i;
-    case SqlValue::Type::kReal:
-      return std::bit_cast<uint64_t>(a.r) == std::bit_cast<uint64_t>(b.r);
-    default:
-      return a.bytes == b.bytes;
-  }
-}
-
 // Values whose bytes live as long as the generator.
 class ValueGen {
  public:
@@ -141,7 +127,7 @@ TEST(RowCodecTest, RandomRoundTrip) {
     ASSERT_EQ(n, reader.num_columns());
     for (size_t k = 0; k < n; k++) {
       const SqlValue got = reader.Column(k);
-      ASSERT_TRUE(SameValue(values[k], got))
+      ASSERT_TRUE(IdenticalValues(values[k], got))
           << "column " << k << ": " << Describe(values[k]) << " -> " << Describe(got);
       ASSERT_EQ(values[k].type, reader.ColumnType(k));
       if (got.is_bytes()) {  // a view into the row, not a copy
@@ -185,12 +171,12 @@ TEST(RowCodecTest, EdgeValuesRoundTrip) {
   ASSERT_TRUE(reader.Init(row));
   ASSERT_EQ(values.size(), reader.num_columns());
   for (size_t k = 0; k < values.size(); k++) {
-    EXPECT_TRUE(SameValue(values[k], reader.Column(k)))
+    EXPECT_TRUE(IdenticalValues(values[k], reader.Column(k)))
         << Describe(values[k]) << " -> " << Describe(reader.Column(k));
   }
   // Columns can be read in any order, any number of times, one at a time.
   for (size_t k = values.size(); k-- > 0;) {
-    EXPECT_TRUE(SameValue(values[k], reader.Column(k)));
+    EXPECT_TRUE(IdenticalValues(values[k], reader.Column(k)));
   }
 }
 
@@ -303,7 +289,7 @@ class CheckedReader {
     RowReader second;
     EXPECT_TRUE(second.Init(again));
     for (size_t k = 0; k < values.size(); k++) {
-      EXPECT_TRUE(SameValue(values[k], second.Column(k)));
+      EXPECT_TRUE(IdenticalValues(values[k], second.Column(k)));
     }
     return true;
   }
