@@ -458,15 +458,25 @@ void Run(const uint8_t* data, size_t size) {
   if (m.outcome == Outcome::kOk) {
     // The last size recorded for a number is the file's size; an earlier record of the same
     // number with another size that is still live makes the store unopenable.
+    // And a number live in two levels is one file in two places.
+    std::set<uint64_t> live;
     for (const auto& level : m.levels) {
       for (const auto& [number, f] : level) {
         if (tables[number] != f.size) {
           m.outcome = Outcome::kCorruption;
           m.why = "a live file recorded with two sizes";
         }
+        if (!live.insert(number).second) {
+          m.outcome = Outcome::kCorruption;
+          m.why = "a file live in two levels";
+        }
       }
     }
   }
+
+  // The WAL the manifest names as still needed (its log number, unless 0) is there:
+  // recovery refuses a manifest whose WAL is gone (DBCorruptionTest covers that case).
+  if (m.log != 0) env.SetFile(WalFileName(kDb, m.log), "");
 
   Store store(&env, num_levels);
   const Status s = store.vset->Recover();
