@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "sqlite_ext/status_map.h"
+#include "sqlite_ext/vtab.h"
 
 namespace strata {
 
@@ -52,6 +53,13 @@ std::map<sqlite3*, DdlTxn*>* Txns() {
 }
 
 DdlTxn* AsTxn(sqlite3_vtab* vtab) { return reinterpret_cast<DdlTxn*>(vtab); }
+
+// Moves the store (closing and reopening its engine) once the connection's
+// tables have let go of their snapshots of the engine.
+Status MoveStore(Store* store, const std::string& to, sqlite3* db) {
+  ReleaseTxnSnapshots(db, store);
+  return StoreRegistry::Get()->Move(store, to, db);
+}
 
 // Makes the connection's strata_pending_ddl part of the open transaction and
 // returns it. A write to a virtual table does that (SQLite calls its xBegin
@@ -97,7 +105,7 @@ std::map<Store*, std::string> MoveTargets(const DdlTxn* t) {
 void MoveBack(DdlTxn* t) {
   StoreRegistry* reg = StoreRegistry::Get();
   for (const auto& [store, from] : t->moved_from) {
-    if (reg->Move(store, from, t->db).ok()) reg->RemoveAlias(from, store);
+    if (MoveStore(store, from, t->db).ok()) reg->RemoveAlias(from, store);
   }
   t->moved_from.clear();
 }
@@ -247,7 +255,7 @@ int Sync(sqlite3_vtab* vtab) {
   for (const auto& [store, to] : MoveTargets(t)) {
     if (store->path == to) continue;  // moved by an earlier xSync of this transaction
     const std::string from = store->path;
-    Status s = reg->Move(store, to, t->db);
+    Status s = MoveStore(store, to, t->db);
     if (!s.ok()) {
       return VtabError(vtab, s, "cannot move the store of a renamed table to " + to);
     }
@@ -264,7 +272,7 @@ int Commit(sqlite3_vtab* vtab) {
   for (const auto& [store, to] : MoveTargets(t)) {
     // Without xSync (SQLite does not promise it), move now; if that fails the
     // store stays where it is and its new name leads to it in this process.
-    if (store->path != to) reg->Move(store, to, t->db);
+    if (store->path != to) MoveStore(store, to, t->db);
     reg->RemoveAliases(store, store->path == to ? "" : to);
     reg->SetRenamedTo(store, to);
   }

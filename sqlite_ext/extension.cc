@@ -1,11 +1,13 @@
 // The extension's entry point: sqlite3_strata_init registers the `strata`
 // virtual table module (with strata_pending_ddl, which makes its DROP and
-// RENAME transactional) and the SQL functions. Nothing else lives here.
+// RENAME transactional, and strata_txn, which tells its tables when a
+// transaction ends) and the SQL functions. Nothing else lives here.
 #include <mutex>
 
 #include "sqlite_ext/ddl_txn.h"
 #include "sqlite_ext/functions.h"
 #include "sqlite_ext/sqlite_api.h"
+#include "sqlite_ext/txn_watch.h"
 #include "sqlite_ext/vtab.h"
 
 SQLITE_EXTENSION_INIT1
@@ -24,6 +26,7 @@ extern "C" int sqlite3_strata_init(sqlite3* db, char** err, const sqlite3_api_ro
     int rc = sqlite3_create_module_v2(db, "strata", strata::StrataModule(),
                                       strata::ModuleRegistered(db), strata::ModuleDestroyed);
     if (rc == SQLITE_OK) rc = strata::RegisterDdlTxnModule(db);
+    if (rc == SQLITE_OK) rc = strata::RegisterTxnWatchModule(db);
     if (rc == SQLITE_OK) rc = strata::RegisterAdminFunctions(db);
     if (rc == SQLITE_OK) rc = strata::RegisterLevelFunctions(db);
     return rc;

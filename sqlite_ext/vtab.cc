@@ -18,6 +18,7 @@
 #include "sqlite_ext/key_codec.h"
 #include "sqlite_ext/status_map.h"
 #include "sqlite_ext/table_options.h"
+#include "sqlite_ext/txn_watch.h"
 
 namespace strata {
 
@@ -42,6 +43,40 @@ void UnregisterTable(StrataVtab* vt) {
   std::lock_guard<std::mutex> l(tables_mu);
   auto it = Tables()->find({vt->db, LowerName(vt->schema_name + "." + vt->table)});
   if (it != Tables()->end() && it->second == vt) Tables()->erase(it);
+}
+
+// Each connection's transaction state per store (vtab.h, StoreTxn), shared
+// by its tables over the store; guarded by tables_mu.
+std::map<std::pair<sqlite3*, const Store*>, StoreTxn*>* StoreTxns() {
+  static auto* txns = new std::map<std::pair<sqlite3*, const Store*>, StoreTxn*>;
+  return txns;
+}
+
+StoreTxn* AcquireStoreTxn(sqlite3* db, Store* store) {
+  std::lock_guard<std::mutex> l(tables_mu);
+  StoreTxn*& tx = (*StoreTxns())[{db, store}];
+  if (tx == nullptr) {
+    tx = new StoreTxn;
+    tx->db = db;
+    tx->store = store;
+  }
+  tx->refs++;
+  return tx;
+}
+
+void EndTransaction(StoreTxn* tx);
+
+// The last table over the store leaves: the transaction, if one is still
+// open (SQLite ends them before it lets go of a table), is dropped.
+void ReleaseStoreTxn(StoreTxn* tx) {
+  {
+    std::lock_guard<std::mutex> l(tables_mu);
+    if (--tx->refs > 0) return;
+    StoreTxns()->erase({tx->db, tx->store});
+  }
+  EndTransaction(tx);
+  UnwatchTransactionEnd(tx->db, tx);
+  delete tx;
 }
 
 // Each connection's private directory for the stores of its :memory: and
@@ -161,6 +196,7 @@ int Init(sqlite3* db, int argc, const char* const* argv, sqlite3_vtab** out, cha
   vt->table = table;
   vt->schema_name = argv[1];
   vt->store = store;
+  vt->tx = AcquireStoreTxn(db, store);
   vt->schema = &store->schema;
   const size_t ncols = store->schema.columns().size() + 1;
   vt->holders = std::vector<ValueHolder>(ncols);
@@ -181,21 +217,45 @@ int Connect(sqlite3* db, void*, int argc, const char* const* argv, sqlite3_vtab*
   return Init(db, argc, argv, out, err, false);
 }
 
+// Forgets the transaction's view of the store (vtab.h, StoreTxn).
+void ReleaseTxnView(StoreTxn* tx) {
+  if (tx->snapshot != nullptr) {
+    tx->store->db->ReleaseSnapshot(tx->snapshot);
+    tx->snapshot = nullptr;
+  }
+  tx->read_mark_set = false;
+}
+
+void OnTransactionEnd(void* tx) { ReleaseTxnView(static_cast<StoreTxn*>(tx)); }
+
+// Records Store::commits as the transaction's read mark, unless it has one.
+void SetReadMark(StoreTxn* tx) {
+  if (tx->read_mark_set) return;
+  tx->read_mark = tx->store->commits.load();
+  tx->read_mark_set = true;
+}
+
+void EndTransaction(StoreTxn* tx) {
+  ReleaseTxnView(tx);
+  tx->batch.reset();
+  tx->written = false;
+  tx->savepoints = 0;
+  tx->max_rowid_known = false;
+  if (tx->holds_writer) {
+    tx->store->ReleaseWriter(tx);
+    tx->holds_writer = false;
+  }
+}
+
 void EndTransaction(StrataVtab* vt) {
   EndRangeDeleteRun(vt);
-  vt->txn.reset();
-  vt->txn_written = false;
-  vt->savepoints = 0;
-  vt->max_rowid_known = false;
-  if (vt->holds_writer) {
-    vt->store->ReleaseWriter(vt);
-    vt->holds_writer = false;
-  }
+  EndTransaction(vt->tx);
 }
 
 int Disconnect(sqlite3_vtab* vtab) {
   auto* vt = reinterpret_cast<StrataVtab*>(vtab);
-  EndTransaction(vt);
+  EndRangeDeleteRun(vt);
+  ReleaseStoreTxn(vt->tx);
   UnregisterTable(vt);
   StoreRegistry::Get()->Release(vt->store, vt->db);
   sqlite3_free(vt->base.zErrMsg);
@@ -251,18 +311,30 @@ int Rename(sqlite3_vtab* vtab, const char* new_name) {
 
 // Starts (or continues) this connection's write transaction.
 int EnsureWriter(StrataVtab* vt) {
-  if (vt->holds_writer) return SQLITE_OK;
+  if (vt->tx->holds_writer) return SQLITE_OK;
   if (vt->store->read_only) {
     return KeyError(vt, SQLITE_READONLY,
                     "strata: table " + vt->table + " is read-only (store " + vt->store->path + ")");
   }
-  if (!vt->store->TryAcquireWriter(vt)) {
+  if (!vt->store->TryAcquireWriter(vt->tx)) {
     return KeyError(vt, SQLITE_BUSY,
                     "strata: table " + vt->table +
                         " is being written by another connection; one writer at a time");
   }
-  vt->holds_writer = true;
-  if (vt->txn == nullptr) vt->txn = std::make_unique<WriteBatchWithIndex>();
+  // Another connection committed after this transaction read the table: a
+  // write now could rest on what it read (a lost update). As a native WAL
+  // table does, refuse; the transaction must roll back and start again.
+  if (vt->tx->read_mark_set && vt->store->commits.load() != vt->tx->read_mark) {
+    vt->store->ReleaseWriter(vt->tx);
+    return KeyError(vt, SQLITE_BUSY_SNAPSHOT,
+                    "strata: table " + vt->table +
+                        " changed (another connection committed) since this transaction read "
+                        "it; roll the transaction back and retry it");
+  }
+  // From here the write token keeps the state the transaction read.
+  ReleaseTxnView(vt->tx);
+  vt->tx->holds_writer = true;
+  if (vt->tx->batch == nullptr) vt->tx->batch = std::make_unique<WriteBatchWithIndex>();
   return SQLITE_OK;
 }
 
@@ -296,14 +368,14 @@ Status ExistsKey(StrataVtab* vt, const std::string& key, bool* exists) {
 
 // The largest rowid present (transaction included), or 0 for none.
 Status MaxRowid(StrataVtab* vt, int64_t* max) {
-  if (vt->max_rowid_known) {
-    *max = vt->max_rowid;
+  if (vt->tx->max_rowid_known) {
+    *max = vt->tx->max_rowid;
     return Status::OK();
   }
   EndRangeDeleteRun(vt);
   std::unique_ptr<Iterator> it(vt->store->db->NewIterator(ReadOptions()));
-  if (vt->txn != nullptr && vt->txn->Count() > 0) {
-    it.reset(vt->txn->NewIteratorWithBase(it.release(), ReadOptions()));
+  if (vt->tx->batch != nullptr && vt->tx->batch->Count() > 0) {
+    it.reset(vt->tx->batch->NewIteratorWithBase(it.release(), ReadOptions()));
   }
   it->SeekToLast();
   int64_t result = 0;
@@ -315,8 +387,8 @@ Status MaxRowid(StrataVtab* vt, int64_t* max) {
     }
   }
   if (!it->status().ok()) return it->status();
-  vt->max_rowid = result;
-  vt->max_rowid_known = true;
+  vt->tx->max_rowid = result;
+  vt->tx->max_rowid_known = true;
   *max = result;
   return Status::OK();
 }
@@ -467,7 +539,7 @@ int Update(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_int64* ro
   auto* vt = reinterpret_cast<StrataVtab*>(vtab);
   int rc = EnsureWriter(vt);
   if (rc != SQLITE_OK) return rc;
-  WriteBatchWithIndex* txn = vt->txn.get();
+  WriteBatchWithIndex* txn = vt->tx->batch.get();
 
   if (argc == 1) {  // DELETE
     OldKey(vt, argv[0], &vt->old_key_buf);
@@ -477,7 +549,7 @@ int Update(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_int64* ro
       EndRangeDeleteRun(vt);
       txn->Delete(vt->old_key_buf);
     }
-    vt->max_rowid_known = false;
+    vt->tx->max_rowid_known = false;
     return SQLITE_OK;
   }
   EndRangeDeleteRun(vt);
@@ -505,26 +577,30 @@ int Update(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_int64* ro
         if (exists) return ConflictError(vt);
       }
       txn->Delete(vt->old_key_buf);
-      vt->max_rowid_known = false;
+      vt->tx->max_rowid_known = false;
     }
     txn->Put(vt->key_buf, vt->row_buf);
   }
   if (vt->schema->kind() == KeyKind::kRowid) {
     *rowid = new_rowid;
-    if (vt->max_rowid_known && new_rowid > vt->max_rowid) vt->max_rowid = new_rowid;
+    if (vt->tx->max_rowid_known && new_rowid > vt->tx->max_rowid) vt->tx->max_rowid = new_rowid;
   }
   return SQLITE_OK;
 }
 
 // ---- transactions ------------------------------------------------------
 
+// The start of the transaction's first statement that may write the table,
+// before it reads anything: as SQLite takes a database's write lock, the
+// statement takes the store's write token here (or fails with SQLITE_BUSY,
+// or SQLITE_BUSY_SNAPSHOT if the transaction read an older state).
 int Begin(sqlite3_vtab* vtab) {
   auto* vt = reinterpret_cast<StrataVtab*>(vtab);
   EndRangeDeleteRun(vt);
   // A previous transaction that SQLite ended without commit or rollback
   // (it does not) would be dropped here.
-  if (vt->txn != nullptr && vt->txn_written) EndTransaction(vt);
-  return SQLITE_OK;
+  if (vt->tx->batch != nullptr && vt->tx->written) EndTransaction(vt);
+  return EnsureWriter(vt);
 }
 
 // The durable step: the pending writes go to the engine (WAL, then the
@@ -532,12 +608,12 @@ int Begin(sqlite3_vtab* vtab) {
 int Sync(sqlite3_vtab* vtab) {
   auto* vt = reinterpret_cast<StrataVtab*>(vtab);
   EndRangeDeleteRun(vt);
-  if (vt->txn == nullptr || vt->txn_written || vt->txn->Count() == 0) return SQLITE_OK;
+  if (vt->tx->batch == nullptr || vt->tx->written || vt->tx->batch->Count() == 0) return SQLITE_OK;
   // A large transaction into an empty key range becomes a bulk load.
-  Status s = vt->store->db->Write(vt->store->write_options, vt->txn.get());
+  Status s = vt->store->db->Write(vt->store->write_options, vt->tx->batch.get());
   vt->store->commits++;  // even a failed write may have landed in part
   if (!s.ok()) return VtabError(vtab, s, "commit failed, the transaction was not written");
-  vt->txn_written = true;
+  vt->tx->written = true;
   return SQLITE_OK;
 }
 
@@ -546,7 +622,7 @@ int Commit(sqlite3_vtab* vtab) {
   EndRangeDeleteRun(vt);
   // SQLite ignores what xCommit returns; writing here covers a commit that
   // arrived without xSync.
-  if (vt->txn != nullptr && !vt->txn_written && vt->txn->Count() > 0) Sync(vtab);
+  if (vt->tx->batch != nullptr && !vt->tx->written && vt->tx->batch->Count() > 0) Sync(vtab);
   EndTransaction(vt);
   return SQLITE_OK;
 }
@@ -562,10 +638,10 @@ int Rollback(sqlite3_vtab* vtab) {
 int Savepoint(sqlite3_vtab* vtab, int n) {
   auto* vt = reinterpret_cast<StrataVtab*>(vtab);
   EndRangeDeleteRun(vt);  // a run's own save point goes first
-  if (vt->txn == nullptr) vt->txn = std::make_unique<WriteBatchWithIndex>();
-  while (vt->savepoints <= n) {
-    vt->txn->SetSavePoint();
-    vt->savepoints++;
+  if (vt->tx->batch == nullptr) vt->tx->batch = std::make_unique<WriteBatchWithIndex>();
+  while (vt->tx->savepoints <= n) {
+    vt->tx->batch->SetSavePoint();
+    vt->tx->savepoints++;
   }
   return SQLITE_OK;
 }
@@ -573,10 +649,10 @@ int Savepoint(sqlite3_vtab* vtab, int n) {
 int Release(sqlite3_vtab* vtab, int n) {
   auto* vt = reinterpret_cast<StrataVtab*>(vtab);
   EndRangeDeleteRun(vt);
-  if (vt->txn == nullptr) return SQLITE_OK;
-  while (vt->savepoints > n && vt->savepoints > 0) {
-    vt->txn->PopSavePoint();
-    vt->savepoints--;
+  if (vt->tx->batch == nullptr) return SQLITE_OK;
+  while (vt->tx->savepoints > n && vt->tx->savepoints > 0) {
+    vt->tx->batch->PopSavePoint();
+    vt->tx->savepoints--;
   }
   return SQLITE_OK;
 }
@@ -584,20 +660,20 @@ int Release(sqlite3_vtab* vtab, int n) {
 int RollbackTo(sqlite3_vtab* vtab, int n) {
   auto* vt = reinterpret_cast<StrataVtab*>(vtab);
   EndRangeDeleteRun(vt);
-  if (vt->txn == nullptr) return SQLITE_OK;
-  vt->max_rowid_known = false;
+  if (vt->tx->batch == nullptr) return SQLITE_OK;
+  vt->tx->max_rowid_known = false;
   if (n < 0) {
-    vt->txn->Clear();
-    vt->savepoints = 0;
+    vt->tx->batch->Clear();
+    vt->tx->savepoints = 0;
     return SQLITE_OK;
   }
-  if (vt->savepoints <= n) return SQLITE_OK;
-  while (vt->savepoints > n + 1) {
-    vt->txn->PopSavePoint();
-    vt->savepoints--;
+  if (vt->tx->savepoints <= n) return SQLITE_OK;
+  while (vt->tx->savepoints > n + 1) {
+    vt->tx->batch->PopSavePoint();
+    vt->tx->savepoints--;
   }
-  vt->txn->RollbackToSavePoint();  // drops savepoint n and what followed it
-  vt->txn->SetSavePoint();         // savepoint n stays open
+  vt->tx->batch->RollbackToSavePoint();  // drops savepoint n and what followed it
+  vt->tx->batch->SetSavePoint();         // savepoint n stays open
   return SQLITE_OK;
 }
 
@@ -721,10 +797,39 @@ int KeyColumnCount(const StrataVtab* vt) {
 
 Status ReadKey(StrataVtab* vt, const Slice& key, std::string* value) {
   EndRangeDeleteRun(vt);  // its deletes are not in the batch yet
-  if (vt->txn != nullptr && vt->txn->Count() > 0 && !vt->txn_written) {
-    return vt->txn->GetFromBatchAndDB(vt->store->db.get(), ReadOptions(), key, value);
+  if (vt->tx->batch != nullptr && vt->tx->batch->Count() > 0 && !vt->tx->written) {
+    return vt->tx->batch->GetFromBatchAndDB(vt->store->db.get(), ReadOptions(), key, value);
   }
-  return vt->store->db->Get(ReadOptions(), key, value);
+  ReadOptions ro;
+  ro.snapshot = ReadSnapshot(vt);
+  return vt->store->db->Get(ro, key, value);
+}
+
+void ReleaseTxnSnapshots(sqlite3* db, const Store* store) {
+  std::lock_guard<std::mutex> l(tables_mu);
+  auto it = StoreTxns()->find({db, store});
+  if (it == StoreTxns()->end() || it->second->snapshot == nullptr) return;
+  it->second->store->db->ReleaseSnapshot(it->second->snapshot);
+  it->second->snapshot = nullptr;
+}
+
+const Snapshot* ReadSnapshot(StrataVtab* vt) {
+  StoreTxn* tx = vt->tx;
+  if (tx->holds_writer) return nullptr;
+  if (sqlite3_get_autocommit(vt->db)) {
+    // Only a transaction's end releases its view, and that was told; this
+    // is the safe side should it not have been.
+    if (tx->snapshot != nullptr) ReleaseTxnView(tx);
+    return nullptr;
+  }
+  if (tx->snapshot != nullptr) return tx->snapshot;
+  // Without a word of the transaction's end, a snapshot would outlive it:
+  // then each statement reads the latest state (the read mark still guards
+  // the writes, from the statement that first writes).
+  if (!WatchTransactionEnd(vt->db, tx, OnTransactionEnd)) return nullptr;
+  SetReadMark(tx);  // before the snapshot: a commit between them reads as a change
+  tx->snapshot = tx->store->db->GetSnapshot();
+  return tx->snapshot;
 }
 
 }  // namespace strata

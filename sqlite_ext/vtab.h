@@ -119,6 +119,40 @@ struct RangeDeleteRun {
 uint64_t RangeDeleteMinRows();
 void ReadRangeDeleteMinRows();
 
+// A connection's transaction on one store. Every StrataVtab of the
+// connection over that store shares it: SQLite connects a table anew within
+// a transaction when rolling back a schema change resets the schema (the old
+// object stays in the transaction until it ends, and gets its xSync and
+// xCommit), and two tables may name one store. Their transaction methods
+// all act on this one state and are idempotent.
+struct StoreTxn {
+  sqlite3* db = nullptr;
+  Store* store = nullptr;
+  int refs = 0;  // StrataVtabs using it; guarded by the table registry's mutex
+
+  // Pending writes, readable by the connection's own statements. Null when
+  // none.
+  std::unique_ptr<WriteBatchWithIndex> batch;
+  bool holds_writer = false;  // the store's write token (owner: this object)
+  bool written = false;       // xSync wrote batch to the engine
+  int savepoints = 0;         // depth of SQLite savepoints mirrored on batch
+  // Largest rowid in the table as seen by this transaction (rowid tables),
+  // valid while holds_writer; recomputed after deletes.
+  int64_t max_rowid = 0;
+  bool max_rowid_known = false;
+
+  // The transaction's view of the store before it writes (see ReadSnapshot).
+  // read_mark: Store::commits when the transaction first read the store or
+  // began a statement that writes it, whichever came first; a write finding
+  // it changed is refused (SQLITE_BUSY_SNAPSHOT): the transaction read a
+  // state that is no longer the latest. snapshot: the one reads use, in a
+  // transaction of several statements (not in autocommit mode), from its
+  // first read of the store until it ends or writes the store.
+  bool read_mark_set = false;
+  uint64_t read_mark = 0;
+  const Snapshot* snapshot = nullptr;
+};
+
 struct StrataVtab {
   sqlite3_vtab base;  // must be first: SQLite sees this
   sqlite3* db = nullptr;
@@ -127,16 +161,9 @@ struct StrataVtab {
   Store* store = nullptr;
   const Schema* schema = nullptr;
 
-  // The connection's open write transaction: pending writes, readable by
-  // its own statements. Null when none.
-  std::unique_ptr<WriteBatchWithIndex> txn;
-  bool holds_writer = false;
-  bool txn_written = false;  // xSync wrote txn to the engine
-  int savepoints = 0;        // depth of SQLite savepoints mirrored on txn
-  // Largest rowid in the table as seen by this transaction (rowid tables),
-  // valid while holds_writer; recomputed after deletes.
-  int64_t max_rowid = 0;
-  bool max_rowid_known = false;
+  // The connection's transaction on the store (shared with its other
+  // objects over the store).
+  StoreTxn* tx = nullptr;
 
   // Scratch reused by xUpdate.
   std::vector<ValueHolder> holders;
@@ -232,6 +259,20 @@ int StrataRowid(sqlite3_vtab_cursor* cursor, sqlite3_int64* rowid);
 // The connection's strata table called `name` ("t" or "schema.t"),
 // connecting it first if the schema declares it; null if there is none.
 StrataVtab* FindTable(sqlite3* db, const std::string& name);
+
+// The snapshot a read of the table uses, as a native table in WAL mode
+// reads: in autocommit mode, none (each statement reads the latest committed
+// state; its cursors each read one snapshot). Inside a transaction, the one
+// its first read of the table took, until it ends (txn_watch.h tells when);
+// once the transaction writes the table, none: it then holds the store's
+// write token, so the latest committed state is the one it read.
+const Snapshot* ReadSnapshot(StrataVtab* vtab);
+
+// Before the registry closes the engine of `store` to move it (a RENAME, at
+// commit or rollback; ddl_txn.cc): the connection's tables let go of their
+// transaction snapshots of it. What they read does not change: only the
+// connection that moves a store holds it, so nobody else commits to it.
+void ReleaseTxnSnapshots(sqlite3* db, const Store* store);
 
 // Helpers shared by the files of the module.
 // The affinity used for key position p (the rowid is INTEGER).

@@ -30,7 +30,7 @@ void ResetCursor(StrataCursor* c) {
 }
 
 bool InTransaction(const StrataVtab* vt) {
-  return vt->txn != nullptr && vt->txn->Count() > 0 && !vt->txn_written;
+  return vt->tx->batch != nullptr && vt->tx->batch->Count() > 0 && !vt->tx->written;
 }
 
 // Moves to the iterator's current row, or to EOF (releasing the iterator,
@@ -231,7 +231,9 @@ int StrataFilter(sqlite3_vtab_cursor* cursor, int idx, const char*, int argc,
       // One snapshot for the whole list.
       std::vector<Slice> slices(keys.begin(), keys.end());
       std::vector<std::string> values;
-      std::vector<Status> st = db->MultiGet(ReadOptions(), slices, &values);
+      ReadOptions ro;
+      ro.snapshot = ReadSnapshot(vt);
+      std::vector<Status> st = db->MultiGet(ro, slices, &values);
       for (size_t i = 0; i < keys.size(); i++) {
         if (st[i].ok()) {
           c->rows.emplace_back(std::move(keys[i]), std::move(values[i]));
@@ -312,12 +314,13 @@ int StrataFilter(sqlite3_vtab_cursor* cursor, int idx, const char*, int argc,
   c->lower_slice = Slice(c->lower);
   c->upper_slice = Slice(c->upper);
   ReadOptions ro;
+  ro.snapshot = ReadSnapshot(vt);
   if (!c->lower.empty()) ro.iterate_lower_bound = &c->lower_slice;
   if (has_upper) ro.iterate_upper_bound = &c->upper_slice;
   // A scan of the whole range may be the first pass of a DELETE of it.
   if ((idx & (plan::kLimit | plan::kOffset)) == 0) RangeDeleteScanStart(c);
   c->iter.reset(db->NewIterator(ro));
-  if (InTransaction(vt)) c->iter.reset(vt->txn->NewIteratorWithBase(c->iter.release(), ro));
+  if (InTransaction(vt)) c->iter.reset(vt->tx->batch->NewIteratorWithBase(c->iter.release(), ro));
   c->mode = StrataCursor::Mode::kIterator;
   if (c->desc) {
     c->iter->SeekToLast();

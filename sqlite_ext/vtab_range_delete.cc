@@ -45,11 +45,11 @@ void ReadRangeDeleteMinRows() {
 
 void BreakRangeDeleteRun(StrataVtab* vt) {
   RangeDeleteRun& r = vt->range_delete;
-  if (!r.keys.empty() && vt->txn != nullptr) {
+  if (!r.keys.empty() && vt->tx->batch != nullptr) {
     for (size_t at = 0; at < r.keys.size();) {
       uint32_t n;
       memcpy(&n, r.keys.data() + at, sizeof(n));
-      vt->txn->Delete(Slice(r.keys.data() + at + sizeof(n), n));
+      vt->tx->batch->Delete(Slice(r.keys.data() + at + sizeof(n), n));
       at += sizeof(n) + n;
     }
   }
@@ -104,7 +104,7 @@ void RangeDeleteDelete(StrataVtab* vt, const std::string& key) {
   }
   if (!in_run) {
     BreakRangeDeleteRun(vt);
-    vt->txn->Delete(key);
+    vt->tx->batch->Delete(key);
     return;
   }
   const uint32_t n = static_cast<uint32_t>(key.size());
@@ -115,7 +115,7 @@ void RangeDeleteDelete(StrataVtab* vt, const std::string& key) {
   // Every row the scan returned is deleted.
   if (vt->store->commits.load() == r.commits) {
     r.keys.clear();
-    vt->txn->DeleteRange(r.lo, r.hi);
+    vt->tx->batch->DeleteRange(r.lo, r.hi);
     vt->store->range_deletes++;
   }
   BreakRangeDeleteRun(vt);
