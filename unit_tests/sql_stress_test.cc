@@ -35,7 +35,9 @@
 //     the right pad, no later than their window, and agree with the meta row
 //     they read with them;
 //   - two scans stepped alternately, and scans that sleep between rows while
-//     flushes and compactions run, are checked the same way.
+//     flushes and compactions run, are checked the same way;
+//   - read transactions (an aggregate, a pause, the meta row, the aggregate
+//     again) read one snapshot: the same count, sum and G throughout.
 // A maintenance connection calls strata_flush, strata_compact, strata_stats,
 // strata_levels, strata_verify and strata_checkpoint; each checkpoint is
 // opened as a table of its own and must hold one committed version exactly.
@@ -341,10 +343,12 @@ class SqlStress {
     }
     printf("[ sql stress ] %.1fs seed %" PRIu64 ": %" PRId64 " transactions committed, %" PRIu64
            " rolled back, %" PRIu64 " busy; %" PRIu64 " full scans, %" PRIu64
-           " other reads, %" PRIu64 " reconnects, %" PRIu64 " checkpoints\n  %s\n",
+           " other reads, %" PRIu64 " read transactions, %" PRIu64 " reconnects, %" PRIu64
+           " checkpoints\n  %s\n",
            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), seed_,
            committed_.load(), rolled_back_.load(), busy_.load(), full_scans_.load(),
-           other_reads_.load(), reconnects_.load(), checkpoints_.load(), stats.c_str());
+           other_reads_.load(), read_transactions_.load(), reconnects_.load(), checkpoints_.load(),
+           stats.c_str());
   }
 
  private:
@@ -762,6 +766,54 @@ class SqlStress {
     return true;
   }
 
+  // A read transaction: an aggregate, a pause while writers commit, the meta
+  // row, the aggregate again. All of it reads the transaction's one snapshot
+  // (docs/vtab.md): the same count, sum and G each time.
+  bool ReadTransaction(Conn* c, Random* rnd, int id) {
+    auto aggregate = [&](int64_t out[3]) {
+      sqlite3_stmt* stmt = nullptr;
+      sqlite3_prepare_v2(c->db(),
+                         "SELECT count(*) FILTER (WHERE k >= 0), sum(v), "
+                         "max(CASE WHEN k = -1 THEN g END) FROM t",
+                         -1, &stmt, nullptr);
+      const bool ok = stmt != nullptr && sqlite3_step(stmt) == SQLITE_ROW;
+      for (int i = 0; ok && i < 3; i++) out[i] = sqlite3_column_int64(stmt, i);
+      sqlite3_finalize(stmt);
+      return ok;
+    };
+    std::string err;
+    std::vector<Row> meta;
+    int64_t first[3] = {0, 0, 0}, second[3] = {0, 0, 0};
+    auto fail = [&](const std::string& what) {
+      Fail("reader " + std::to_string(id) + ": read transaction: " + what);
+      return false;
+    };
+    if (c->Run("BEGIN", {}, nullptr, &err) != SQLITE_OK) return fail(err);
+    if (!aggregate(first)) return fail(sqlite3_errmsg(c->db()));
+    std::this_thread::sleep_for(std::chrono::milliseconds(rnd->Uniform(8)));
+    if (c->Run("SELECT k, v, g, c, touched, pad FROM t WHERE k = -1", {}, &meta, &err) !=
+        SQLITE_OK) {
+      return fail(err);
+    }
+    if (!aggregate(second)) return fail(sqlite3_errmsg(c->db()));
+    if (c->Run("COMMIT", {}, nullptr, &err) != SQLITE_OK) return fail(err);
+    std::string problem;
+    if (first[1] != kTotal) problem += " sum(v) = " + std::to_string(first[1]);
+    for (int i = 0; i < 3; i++) {
+      if (first[i] != second[i]) {
+        problem += " column " + std::to_string(i) + " went from " + std::to_string(first[i]) +
+                   " to " + std::to_string(second[i]);
+      }
+    }
+    if (meta.size() != 1 || meta[0].g != first[2]) {
+      problem += " the meta row read between them says G = " +
+                 (meta.empty() ? std::string("none") : std::to_string(meta[0].g));
+    }
+    if (!problem.empty()) return fail(problem);
+    read_transactions_.fetch_add(1);
+    return true;
+  }
+
   void Reader(int id) {
     Random rnd(seed_ * 17 + 5 + static_cast<uint64_t>(id));
     Conn c;
@@ -792,6 +844,10 @@ class SqlStress {
       return true;
     };
     while (!Stopping()) {
+      if (rnd.OneIn(25)) {
+        if (!ReadTransaction(&c, &rnd, id)) return;
+        continue;
+      }
       if (rnd.OneIn(300)) {
         c.Close();
         err = c.Open(path_, ext_, rnd.OneIn(2), 5000);
@@ -1090,6 +1146,7 @@ class SqlStress {
   std::mutex fail_mu_;
   int failures_ = 0;
 
+  std::atomic<uint64_t> read_transactions_{0};
   std::atomic<uint64_t> rolled_back_{0}, busy_{0}, full_scans_{0}, other_reads_{0}, reconnects_{0},
       checkpoints_{0};
 };
