@@ -23,7 +23,7 @@ struct TxnWatch {
   sqlite3_vtab base;  // must be first: SQLite sees this
   sqlite3* db = nullptr;
   bool joined = false;  // in the open transaction (xBegin seen, not ended)
-  std::vector<std::pair<void*, void (*)(void*)>> watchers;
+  std::vector<std::pair<void*, void (*)(void*, bool)>> watchers;
 };
 
 struct EmptyCursor {
@@ -44,13 +44,14 @@ TxnWatch* FindWatch(sqlite3* db) {
   return it == Watches()->end() ? nullptr : it->second;
 }
 
-// The transaction ended (or the table goes away, which ends what it can
-// tell): every watcher is called, once.
-void End(TxnWatch* w) {
+// The transaction ended, or the table goes away in the middle of one (a
+// rollback of the savepoint that created it resets the schema): every
+// watcher is called, once, told which.
+void End(TxnWatch* w, bool ended) {
   w->joined = false;
-  std::vector<std::pair<void*, void (*)(void*)>> watchers;
+  std::vector<std::pair<void*, void (*)(void*, bool)>> watchers;
   watchers.swap(w->watchers);
-  for (const auto& [owner, on_end] : watchers) on_end(owner);
+  for (const auto& [owner, on_end] : watchers) on_end(owner, ended);
 }
 
 int Connect(sqlite3* db, void*, int argc, const char* const* argv, sqlite3_vtab** out, char** err) {
@@ -84,7 +85,9 @@ int Create(sqlite3* db, void* aux, int argc, const char* const* argv, sqlite3_vt
 
 int Disconnect(sqlite3_vtab* vtab) {
   TxnWatch* w = AsWatch(vtab);
-  End(w);
+  // Still joined: SQLite lets go of the table while the transaction goes on
+  // (at a connection's close it ends the transaction first).
+  End(w, /*ended=*/!w->joined);
   {
     std::lock_guard<std::mutex> l(watches_mu);
     auto it = Watches()->find(w->db);
@@ -139,7 +142,7 @@ int Begin(sqlite3_vtab* vtab) {
 }
 
 int Commit(sqlite3_vtab* vtab) {
-  End(AsWatch(vtab));
+  End(AsWatch(vtab), /*ended=*/true);
   return SQLITE_OK;
 }
 
@@ -196,7 +199,7 @@ int RegisterTxnWatchModule(sqlite3* db) {
   return sqlite3_create_module(db, "strata_txn", &kTxnWatchModule, nullptr);
 }
 
-bool WatchTransactionEnd(sqlite3* db, void* owner, void (*on_end)(void* owner)) {
+bool WatchTransactionEnd(sqlite3* db, void* owner, void (*on_end)(void* owner, bool ended)) {
   TxnWatch* w = Join(db);
   if (w == nullptr) return false;
   w->watchers.emplace_back(owner, on_end);

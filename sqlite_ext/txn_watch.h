@@ -30,12 +30,17 @@ namespace strata {
 // Registers the strata_txn module on the connection.
 int RegisterTxnWatchModule(sqlite3* db);
 
-// Calls on_end(owner) once, when the connection's open transaction ends
-// (commit or rollback), making temp.strata_txn part of the transaction
+// Calls on_end(owner, true) once, when the connection's open transaction
+// ends (commit or rollback), making temp.strata_txn part of the transaction
 // first if it is not yet. Call only inside a transaction (not in autocommit
 // mode). False if that cannot be done (the TEMP schema cannot be written,
 // e.g. under PRAGMA query_only): then on_end is not called.
-bool WatchTransactionEnd(sqlite3* db, void* owner, void (*on_end)(void* owner));
+//
+// on_end(owner, false) instead means the watch was lost while the
+// transaction goes on (a DROP TABLE temp.strata_txn inside it; a ROLLBACK TO
+// that undoes its creation does not lose it: SQLite keeps the object in the
+// transaction to its end). Whoever needs the end must watch again.
+bool WatchTransactionEnd(sqlite3* db, void* owner, void (*on_end)(void* owner, bool ended));
 
 // Forgets owner's call (the owner is going away).
 void UnwatchTransactionEnd(sqlite3* db, void* owner);

@@ -217,16 +217,52 @@ int Connect(sqlite3* db, void*, int argc, const char* const* argv, sqlite3_vtab*
   return Init(db, argc, argv, out, err, false);
 }
 
-// Forgets the transaction's view of the store (vtab.h, StoreTxn).
-void ReleaseTxnView(StoreTxn* tx) {
+// Gives back the transaction's snapshot, if it holds one.
+void DropSnapshot(StoreTxn* tx) {
   if (tx->snapshot != nullptr) {
     tx->store->db->ReleaseSnapshot(tx->snapshot);
     tx->snapshot = nullptr;
   }
+}
+
+// Forgets the transaction's view of the store (vtab.h, StoreTxn).
+void ReleaseTxnView(StoreTxn* tx) {
+  DropSnapshot(tx);
   tx->read_mark_set = false;
 }
 
-void OnTransactionEnd(void* tx) { ReleaseTxnView(static_cast<StoreTxn*>(tx)); }
+// Told by txn_watch.h. When the watch is lost in the middle of the
+// transaction, the snapshot goes (it must not outlive the transaction
+// unwatched; the next read takes another, and watches again), but the read
+// mark stays: writes are still checked against the first read.
+void HoldForWatch(StoreTxn* tx) {
+  {
+    std::lock_guard<std::mutex> l(tables_mu);
+    tx->refs++;
+  }
+  StoreRegistry::Get()->AddRef(tx->store, tx->db);
+}
+
+void ReleaseWatchHold(StoreTxn* tx) {
+  Store* store = tx->store;
+  sqlite3* db = tx->db;
+  ReleaseStoreTxn(tx);  // may delete tx
+  StoreRegistry::Get()->Release(store, db);
+}
+
+// The watch holds a reference on the StoreTxn and its store (HoldForWatch),
+// given back here: the transaction's view must outlive the table objects,
+// which SQLite may let go of in the middle of a transaction that only read
+// them (a ROLLBACK TO that resets the schema).
+void OnTransactionEnd(void* owner, bool ended) {
+  auto* tx = static_cast<StoreTxn*>(owner);
+  if (ended) {
+    ReleaseTxnView(tx);
+  } else {
+    DropSnapshot(tx);
+  }
+  ReleaseWatchHold(tx);
+}
 
 // Records Store::commits as the transaction's read mark, unless it has one.
 void SetReadMark(StoreTxn* tx) {
@@ -808,25 +844,27 @@ Status ReadKey(StrataVtab* vt, const Slice& key, std::string* value) {
 void ReleaseTxnSnapshots(sqlite3* db, const Store* store) {
   std::lock_guard<std::mutex> l(tables_mu);
   auto it = StoreTxns()->find({db, store});
-  if (it == StoreTxns()->end() || it->second->snapshot == nullptr) return;
-  it->second->store->db->ReleaseSnapshot(it->second->snapshot);
-  it->second->snapshot = nullptr;
+  if (it != StoreTxns()->end()) DropSnapshot(it->second);
 }
 
 const Snapshot* ReadSnapshot(StrataVtab* vt) {
   StoreTxn* tx = vt->tx;
   if (tx->holds_writer) return nullptr;
   if (sqlite3_get_autocommit(vt->db)) {
-    // Only a transaction's end releases its view, and that was told; this
-    // is the safe side should it not have been.
-    if (tx->snapshot != nullptr) ReleaseTxnView(tx);
+    // A transaction's end releases its view when told (txn_watch.h); this
+    // is the safe side for a view whose watch was lost before the end.
+    ReleaseTxnView(tx);
     return nullptr;
   }
   if (tx->snapshot != nullptr) return tx->snapshot;
   // Without a word of the transaction's end, a snapshot would outlive it:
   // then each statement reads the latest state (the read mark still guards
   // the writes, from the statement that first writes).
-  if (!WatchTransactionEnd(vt->db, tx, OnTransactionEnd)) return nullptr;
+  HoldForWatch(tx);
+  if (!WatchTransactionEnd(vt->db, tx, OnTransactionEnd)) {
+    ReleaseWatchHold(tx);
+    return nullptr;
+  }
   SetReadMark(tx);  // before the snapshot: a commit between them reads as a change
   tx->snapshot = tx->store->db->GetSnapshot();
   return tx->snapshot;

@@ -128,7 +128,11 @@ void ReadRangeDeleteMinRows();
 struct StoreTxn {
   sqlite3* db = nullptr;
   Store* store = nullptr;
-  int refs = 0;  // StrataVtabs using it; guarded by the table registry's mutex
+  // StrataVtabs using it, plus one (and a reference on the store) while a
+  // transaction watch holds it (txn_watch.h): its view outlives table
+  // objects that SQLite lets go of within the transaction. Guarded by the
+  // table registry's mutex.
+  int refs = 0;
 
   // Pending writes, readable by the connection's own statements. Null when
   // none.

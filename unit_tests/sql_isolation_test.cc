@@ -213,6 +213,27 @@ TEST_P(SqlIsolationTest, RollbackOfASchemaChangeKeepsTheTransaction) {
   EXPECT_EQ("", Exec(a_, "INSERT INTO t VALUES (10, 100)"));
 }
 
+// The connection's first read in a transaction creates temp.strata_txn (txn_watch.h) inside
+// savepoint b; ROLLBACK TO b undoes the creation and resets the schema, and SQLite lets go of
+// the strata table object, which had only read, while the transaction goes on. Its view (the
+// snapshot and the first read's mark) must survive: the reads stay on the snapshot and the
+// stale write is refused.
+TEST_P(SqlIsolationTest, ViewSurvivesARollbackThatResetsTheSchema) {
+  ASSERT_EQ("", Exec(b_, "SAVEPOINT a; SAVEPOINT b"));
+  EXPECT_EQ("10", V1(b_));
+  ASSERT_EQ("", Exec(a_, "UPDATE t SET v = 11 WHERE k = 1"));
+  ASSERT_EQ("", Exec(b_, "ROLLBACK TO b"));
+  EXPECT_EQ("10", V1(b_));
+  EXPECT_EQ(kBusySnapshot, Code(b_, "UPDATE t SET v = v + 5 WHERE k = 1"));
+  ASSERT_EQ("", Exec(b_, "ROLLBACK TO a; RELEASE a"));
+  EXPECT_EQ("11", V1(a_));
+  // The next transaction starts afresh.
+  ASSERT_EQ("", Exec(b_, "BEGIN"));
+  EXPECT_EQ("11", V1(b_));
+  ASSERT_EQ("", Exec(b_, "UPDATE t SET v = v + 5 WHERE k = 1; COMMIT"));
+  EXPECT_EQ("16", V1(a_));
+}
+
 INSTANTIATE_TEST_SUITE_P(NativeAndStrata, SqlIsolationTest, ::testing::Values(false, true),
                          [](const ::testing::TestParamInfo<bool>& info) {
                            return info.param ? "Strata" : "Native";
