@@ -13,11 +13,13 @@ int MemTable::KeyComparator::operator()(const char* a, const char* b) const {
   return comparator->Compare(GetLengthPrefixed(a), GetLengthPrefixed(b));
 }
 
-MemTable::MemTable(const InternalKeyComparator& comparator, size_t arena_block_size)
+MemTable::MemTable(const InternalKeyComparator& comparator, size_t arena_block_size,
+                   size_t bloom_bytes)
     : comparator_(comparator),
       arena_(arena_block_size),
       table_(KeyComparator{&comparator_}, &arena_),
-      tombstone_table_(KeyComparator{&comparator_}, &arena_) {}
+      tombstone_table_(KeyComparator{&comparator_}, &arena_),
+      bloom_(bloom_bytes > 0 ? std::make_unique<MemTableBloom>(bloom_bytes) : nullptr) {}
 
 void MemTable::Insert(Table* table, SequenceNumber seq, uint8_t type, const Slice& key,
                       const Slice& value) {
@@ -41,6 +43,7 @@ void MemTable::Insert(Table* table, SequenceNumber seq, uint8_t type, const Slic
 }
 
 void MemTable::Add(SequenceNumber seq, ValueType type, const Slice& key, const Slice& value) {
+  if (bloom_ != nullptr) bloom_->Add(key);  // before Insert publishes the entry
   Insert(&table_, seq, type, key, value);
   num_entries_.fetch_add(1, std::memory_order_relaxed);
   if (type == kTypeDeletion) num_deletes_.fetch_add(1, std::memory_order_relaxed);
@@ -79,6 +82,9 @@ MemTable::GetResult MemTable::Get(const LookupKey& key, std::string* value) cons
   SequenceNumber covering = 0;
   const SequenceNumber snapshot = ExtractTrailer(key.internal_key()) >> 8;
   if (HasRangeTombstones()) covering = GetTombstones()->MaxCoveringSeq(key.user_key(), snapshot);
+  if (bloom_ != nullptr && !bloom_->MayContain(key.user_key())) {
+    return covering > 0 ? GetResult::kDeleted : GetResult::kNotHere;
+  }
 
   Table::Iterator iter(&table_);
   iter.Seek(key.memtable_key().data());

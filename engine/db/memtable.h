@@ -18,6 +18,7 @@
 #include <string>
 
 #include "db/dbformat.h"
+#include "db/memtable_bloom.h"
 #include "db/range_tombstone.h"
 #include "db/skiplist.h"
 #include "strata/iterator.h"
@@ -28,7 +29,10 @@ namespace strata {
 class MemTable {
  public:
   // arena_block_size: see Arena; a small fraction of the memtable's budget.
-  MemTable(const InternalKeyComparator& comparator, size_t arena_block_size);
+  // bloom_bytes: the size of a bloom filter over the point entries' keys
+  // (memtable_bloom.h) that Get consults first; 0 for none.
+  MemTable(const InternalKeyComparator& comparator, size_t arena_block_size,
+           size_t bloom_bytes = 0);
   MemTable(const MemTable&) = delete;
   MemTable& operator=(const MemTable&) = delete;
 
@@ -38,7 +42,8 @@ class MemTable {
     if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
   }
 
-  // Bytes of memory the memtable holds.
+  // Bytes of memory the memtable holds (its arena: the budget it is
+  // switched at; the bloom filter, sized from that budget, is apart).
   size_t ApproximateMemoryUsage() const { return arena_.MemoryUsage(); }
 
   // An iterator over internal keys (point entries only). The caller keeps a
@@ -90,6 +95,7 @@ class MemTable {
   Arena arena_;
   Table table_;
   Table tombstone_table_;
+  const std::unique_ptr<MemTableBloom> bloom_;  // null: none
 
   std::atomic<uint64_t> num_entries_{0};
   std::atomic<uint64_t> num_deletes_{0};

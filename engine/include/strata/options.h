@@ -40,6 +40,12 @@ struct Options {
   // Full memtables that may wait for their flush before writes stall.
   // Default: 2.
   int max_immutable_memtables = 2;
+  // Each memtable keeps a bloom filter over its keys of this fraction of
+  // write_buffer_size (64 MiB -> 1.3 MiB, ~25 bits a key for 100-byte
+  // values): a point read of a key it does not hold skips its search. 0
+  // turns it off; at most 0.25. Like RocksDB's memtable_prefix_bloom_size_ratio
+  // with memtable_whole_key_filtering. Default: 0.02.
+  double memtable_bloom_size_ratio = 0.02;
 
   // Cache for data, index and filter blocks. Default (null): the process-wide
   // DefaultBlockCache().
