@@ -231,10 +231,11 @@ void ReleaseTxnView(StoreTxn* tx) {
   tx->read_mark_set = false;
 }
 
-// Told by txn_watch.h. When the watch is lost in the middle of the
-// transaction, the snapshot goes (it must not outlive the transaction
-// unwatched; the next read takes another, and watches again), but the read
-// mark stays: writes are still checked against the first read.
+// A transaction watch (txn_watch.h) holds a reference on the StoreTxn and on
+// its store from ReadSnapshot to OnTransactionEnd: the transaction's view
+// must outlive the table objects, which SQLite may let go of in the middle
+// of a transaction that only read them (a ROLLBACK TO that resets the
+// schema).
 void HoldForWatch(StoreTxn* tx) {
   {
     std::lock_guard<std::mutex> l(tables_mu);
@@ -250,10 +251,11 @@ void ReleaseWatchHold(StoreTxn* tx) {
   StoreRegistry::Get()->Release(store, db);
 }
 
-// The watch holds a reference on the StoreTxn and its store (HoldForWatch),
-// given back here: the transaction's view must outlive the table objects,
-// which SQLite may let go of in the middle of a transaction that only read
-// them (a ROLLBACK TO that resets the schema).
+// Told by txn_watch.h; gives back the watch's hold. When the watch is lost
+// in the middle of the transaction, the snapshot goes (it must not outlive
+// the transaction unwatched; the next read takes another, and watches
+// again), but the read mark stays: writes are still checked against the
+// first read.
 void OnTransactionEnd(void* owner, bool ended) {
   auto* tx = static_cast<StoreTxn*>(owner);
   if (ended) {
