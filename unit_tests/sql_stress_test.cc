@@ -8,10 +8,12 @@
 // row, pad bytes derived from (k, g). Row k = -1 is the meta row: g the last
 // committed transaction G, c the number of accounts, touched what transaction
 // G did ("+k" wrote account k, "-k" deleted it). Row k = -2 is a lock row every
-// writing transaction rewrites first, to take the write lock before it reads.
+// writing transaction rewrites, to take the write token: half of them first,
+// half after reading the meta row (then a commit in between must make the
+// write fail with SQLITE_BUSY_SNAPSHOT, else the writer works on a stale G).
 //
 // Writers (one busy, one now and then, each with its own connection) run
-// transactions: BEGIN; the lock row; read the meta row and accounts; move
+// transactions: BEGIN; the lock row and the meta row (in either order); the accounts; move
 // amounts between accounts, open accounts (INSERT), close them (moving their
 // balance away, then DELETE, one key or a key range), a multi-row INSERT that
 // fails on a duplicate key (nothing of it may stay), a SAVEPOINT rolled back;
@@ -434,17 +436,23 @@ class SqlStress {
       std::string ignored;
       if (!sqlite3_get_autocommit(c->db())) c->Run("ROLLBACK", {}, nullptr, &ignored);
     };
-    // The lock row: takes the write lock before anything is read.
+    // The meta row, read before or after the lock row's write takes the
+    // write token. Read before, it may be stale by the time of the write:
+    // then the write must fail (SQLITE_BUSY_SNAPSHOT), or the check below
+    // sees a writer holding the token with an old meta row (a lost update).
+    std::vector<Row> rows;
+    auto read_meta = [&] {
+      return c->Run("SELECT k, v, g, c FROM t WHERE k = -1", {}, &rows, err);
+    };
+    const bool read_first = rnd->OneIn(2);
+    if (read_first && read_meta() != SQLITE_OK) return TxnResult::kFailed;
     int rc = c->Run("INSERT OR REPLACE INTO t VALUES (-2, 0, 0, 0, NULL, NULL)", {}, nullptr, err);
     if (rc == SQLITE_BUSY) {
       rollback();
       return TxnResult::kBusy;
     }
     if (rc != SQLITE_OK) return TxnResult::kFailed;
-    std::vector<Row> rows;
-    if (c->Run("SELECT k, v, g, c FROM t WHERE k = -1", {}, &rows, err) != SQLITE_OK) {
-      return TxnResult::kFailed;
-    }
+    if (!read_first && read_meta() != SQLITE_OK) return TxnResult::kFailed;
     Accounts next;
     int64_t gen;
     {
