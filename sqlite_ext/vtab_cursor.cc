@@ -317,6 +317,10 @@ int StrataFilter(sqlite3_vtab_cursor* cursor, int idx, const char*, int argc,
   ro.snapshot = ReadSnapshot(vt);
   if (!c->lower.empty()) ro.iterate_lower_bound = &c->lower_slice;
   if (has_upper) ro.iterate_upper_bound = &c->upper_slice;
+  // A scan of the whole table reads every block once: put in the block
+  // cache, they would only push out the blocks that other reads come back
+  // to (RocksDB and LevelDB users set fill_cache = false for such scans).
+  if (c->lower.empty() && !has_upper && (idx & plan::kLimit) == 0) ro.fill_cache = false;
   // A scan of the whole range may be the first pass of a DELETE of it.
   if ((idx & (plan::kLimit | plan::kOffset)) == 0) RangeDeleteScanStart(c);
   c->iter.reset(db->NewIterator(ro));
