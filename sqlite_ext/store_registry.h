@@ -2,7 +2,8 @@
 // engine. Every connection (and every table) naming the same directory
 // shares one DB, reference-counted; the engine's lock file keeps other
 // processes out. A Store also arbitrates writers: one connection at a time
-// may hold a write transaction on it.
+// may hold a write transaction on it; the others wait up to their
+// busy_timeout for it, as for a database's write lock.
 //
 // References are counted per owner (the SQLite connection), so that a store
 // can be moved when only the connection that renames it holds it. A DROP or
@@ -12,6 +13,9 @@
 #define STRATA_SQLITE_EXT_STORE_REGISTRY_H_
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -42,6 +46,7 @@ struct Store {
 
   // Write arbitration. writer is the connection-level owner (a vtab).
   std::mutex mu;
+  std::condition_variable writer_released;
   const void* writer = nullptr;
   // Guarded by the registry's mutex.
   int refs = 0;
@@ -57,16 +62,25 @@ struct Store {
   // (vtab_range_delete.cc), those of transactions that rolled back included.
   std::atomic<uint64_t> range_deletes{0};
 
-  // Takes the write token for owner; false if another owner holds it.
-  bool TryAcquireWriter(const void* owner) {
-    std::lock_guard<std::mutex> l(mu);
-    if (writer != nullptr && writer != owner) return false;
+  // Takes the write token for owner, waiting up to wait_ms for another
+  // owner to release it (SQLite's busy_timeout); false if it does not.
+  bool AcquireWriter(const void* owner, int64_t wait_ms = 0) {
+    std::unique_lock<std::mutex> l(mu);
+    auto free = [&] { return writer == nullptr || writer == owner; };
+    if (!free() && wait_ms > 0) {
+      writer_released.wait_for(l, std::chrono::milliseconds(wait_ms), free);
+    }
+    if (!free()) return false;
     writer = owner;
     return true;
   }
   void ReleaseWriter(const void* owner) {
-    std::lock_guard<std::mutex> l(mu);
-    if (writer == owner) writer = nullptr;
+    {
+      std::lock_guard<std::mutex> l(mu);
+      if (writer != owner) return;
+      writer = nullptr;
+    }
+    writer_released.notify_all();
   }
 };
 

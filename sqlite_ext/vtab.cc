@@ -347,6 +347,21 @@ int Rename(sqlite3_vtab* vtab, const char* new_name) {
 
 // ---- writes ----------------------------------------------------------------
 
+// The connection's busy timeout (sqlite3_busy_timeout, PRAGMA busy_timeout)
+// in milliseconds: how long a writer waits for the store's write token, as
+// SQLite waits for a database's write lock. 0 when none is set (or the
+// connection uses a busy handler of its own, which strata cannot call).
+int64_t BusyTimeoutMs(sqlite3* db) {
+  sqlite3_stmt* stmt = nullptr;
+  int64_t ms = 0;
+  if (sqlite3_prepare_v2(db, "PRAGMA busy_timeout", -1, &stmt, nullptr) == SQLITE_OK &&
+      sqlite3_step(stmt) == SQLITE_ROW) {
+    ms = sqlite3_column_int64(stmt, 0);
+  }
+  sqlite3_finalize(stmt);
+  return ms;
+}
+
 // Starts (or continues) this connection's write transaction.
 int EnsureWriter(StrataVtab* vt) {
   if (vt->tx->holds_writer) return SQLITE_OK;
@@ -354,7 +369,8 @@ int EnsureWriter(StrataVtab* vt) {
     return KeyError(vt, SQLITE_READONLY,
                     "strata: table " + vt->table + " is read-only (store " + vt->store->path + ")");
   }
-  if (!vt->store->TryAcquireWriter(vt->tx)) {
+  if (!vt->store->AcquireWriter(vt->tx) &&
+      !vt->store->AcquireWriter(vt->tx, BusyTimeoutMs(vt->db))) {
     return KeyError(vt, SQLITE_BUSY,
                     "strata: table " + vt->table +
                         " is being written by another connection; one writer at a time");

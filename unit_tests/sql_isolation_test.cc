@@ -13,8 +13,10 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <chrono>
 #include <functional>
 #include <string>
+#include <thread>
 
 #include "unit_tests/sql_test_util.h"
 #include "unit_tests/test_util.h"
@@ -173,6 +175,24 @@ TEST_P(SqlIsolationTest, WriteStatementTakesTheTokenEvenIfItChangesNothing) {
   EXPECT_EQ("60", Sum(a_));
   ASSERT_EQ("", Exec(b_, "COMMIT"));
   EXPECT_EQ("", Exec(a_, "INSERT INTO t VALUES (5, 50)"));
+}
+
+// A second writer with a busy timeout waits for the first to finish, as it waits for a
+// database's write lock; past its timeout it gets SQLITE_BUSY.
+TEST_P(SqlIsolationTest, SecondWriterWaitsUpToItsBusyTimeout) {
+  ASSERT_EQ("", Exec(a_, "BEGIN; UPDATE t SET v = 11 WHERE k = 1"));
+  sqlite3_busy_timeout(b_, 100);
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(kBusy, Code(b_, "UPDATE t SET v = v + 1 WHERE k = 2"));
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(90));
+  sqlite3_busy_timeout(b_, 20000);
+  std::string waited = "not run";
+  std::thread writer([&] { waited = Exec(b_, "UPDATE t SET v = v + 1 WHERE k = 1"); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_EQ("", Exec(a_, "COMMIT"));
+  writer.join();
+  EXPECT_EQ("", waited);
+  EXPECT_EQ("12", V1(a_));  // after a's 11: b waited, then read the latest
 }
 
 // Autocommit UPDATE v = v + 1: another connection tries to commit between the UPDATE's read of
