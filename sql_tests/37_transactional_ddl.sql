@@ -177,3 +177,13 @@ ROLLBACK;
 .open test.db
 .load @EXT@
 SELECT 'reopened', count(*) FROM r;
+--
+-- Write, rename, write in one transaction: SQLite connects the renamed table
+-- anew, and both objects share the connection's transaction on the store.
+CREATE VIRTUAL TABLE w USING strata(k INTEGER PRIMARY KEY, v);
+BEGIN;
+INSERT INTO w VALUES (1, 'before');
+ALTER TABLE w RENAME TO w2;
+INSERT INTO w2 VALUES (2, 'after');
+COMMIT;
+SELECT 'renamed', k, v FROM w2;
