@@ -851,7 +851,7 @@ int KeyColumnCount(const StrataVtab* vt) {
 
 Status ReadKey(StrataVtab* vt, const Slice& key, std::string* value) {
   EndRangeDeleteRun(vt);  // its deletes are not in the batch yet
-  if (vt->tx->batch != nullptr && vt->tx->batch->Count() > 0 && !vt->tx->written) {
+  if (vt->tx->HasPendingWrites()) {
     return vt->tx->batch->GetFromBatchAndDB(vt->store->db.get(), ReadOptions(), key, value);
   }
   ReadOptions ro;

@@ -139,7 +139,9 @@ struct StoreTxn {
   std::unique_ptr<WriteBatchWithIndex> batch;
   bool holds_writer = false;  // the store's write token (owner: this object)
   bool written = false;       // xSync wrote batch to the engine
-  int savepoints = 0;         // depth of SQLite savepoints mirrored on batch
+  // Writes that reads must merge over the engine's state.
+  bool HasPendingWrites() const { return batch != nullptr && batch->Count() > 0 && !written; }
+  int savepoints = 0;  // depth of SQLite savepoints mirrored on batch
   // Largest rowid in the table as seen by this transaction (rowid tables),
   // valid while holds_writer; recomputed after deletes.
   int64_t max_rowid = 0;

@@ -29,10 +29,6 @@ void ResetCursor(StrataCursor* c) {
   c->row_parsed = false;
 }
 
-bool InTransaction(const StrataVtab* vt) {
-  return vt->tx->batch != nullptr && vt->tx->batch->Count() > 0 && !vt->tx->written;
-}
-
 // Moves to the iterator's current row, or to EOF (releasing the iterator,
 // and with it the snapshot and files it pins).
 int SettleIterator(StrataCursor* c) {
@@ -217,7 +213,7 @@ int StrataFilter(sqlite3_vtab_cursor* cursor, int idx, const char*, int argc,
     keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
     if (c->desc) std::reverse(keys.begin(), keys.end());
     c->rows.clear();
-    if (InTransaction(vt)) {
+    if (vt->tx->HasPendingWrites()) {
       std::string value;
       for (std::string& k : keys) {
         Status s = ReadKey(vt, k, &value);
@@ -324,7 +320,8 @@ int StrataFilter(sqlite3_vtab_cursor* cursor, int idx, const char*, int argc,
   // A scan of the whole range may be the first pass of a DELETE of it.
   if ((idx & (plan::kLimit | plan::kOffset)) == 0) RangeDeleteScanStart(c);
   c->iter.reset(db->NewIterator(ro));
-  if (InTransaction(vt)) c->iter.reset(vt->tx->batch->NewIteratorWithBase(c->iter.release(), ro));
+  if (vt->tx->HasPendingWrites())
+    c->iter.reset(vt->tx->batch->NewIteratorWithBase(c->iter.release(), ro));
   c->mode = StrataCursor::Mode::kIterator;
   if (c->desc) {
     c->iter->SeekToLast();
