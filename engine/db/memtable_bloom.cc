@@ -1,7 +1,12 @@
 // MemTableBloom (see memtable_bloom.h).
 #include "db/memtable_bloom.h"
 
+#include <sys/mman.h>
+
 #include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <new>
 
 #include "util/hash.h"
 
@@ -24,15 +29,27 @@ void ForEachProbe(uint32_t h, int probes, F&& f) {
 
 }  // namespace
 
-MemTableBloom::MemTableBloom(size_t bytes)
-    : num_blocks_(std::max<size_t>(1, bytes / kBlockBytes)),
-      words_(new std::atomic<uint64_t>[num_blocks_ * kWordsPerBlock]) {
-  for (size_t i = 0; i < num_blocks_ * kWordsPerBlock; i++) {
-    words_[i].store(0, std::memory_order_relaxed);
+MemTableBloom::MemTableBloom(size_t bytes) : num_blocks_(std::max<size_t>(1, bytes / kBlockBytes)) {
+  const size_t size = num_blocks_ * kBlockBytes;
+  void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p != MAP_FAILED) {
+    words_ = static_cast<uint64_t*>(p);
+    mapped_ = true;
+  } else {
+    words_ = static_cast<uint64_t*>(std::calloc(num_blocks_ * kWordsPerBlock, sizeof(uint64_t)));
+    if (words_ == nullptr) throw std::bad_alloc();
   }
 }
 
-std::atomic<uint64_t>* MemTableBloom::Block(uint64_t hash) const {
+MemTableBloom::~MemTableBloom() {
+  if (mapped_) {
+    munmap(words_, num_blocks_ * kBlockBytes);
+  } else {
+    std::free(words_);
+  }
+}
+
+uint64_t* MemTableBloom::Block(uint64_t hash) const {
   // The high 32 bits map onto [0, num_blocks_) by multiply-shift.
   const uint64_t index = ((hash >> 32) * static_cast<uint64_t>(num_blocks_)) >> 32;
   return &words_[index * kWordsPerBlock];
@@ -40,9 +57,9 @@ std::atomic<uint64_t>* MemTableBloom::Block(uint64_t hash) const {
 
 void MemTableBloom::Add(const Slice& user_key) {
   const uint64_t h = Hash64(user_key.data(), user_key.size(), kSeed);
-  std::atomic<uint64_t>* block = Block(h);
+  uint64_t* block = Block(h);
   ForEachProbe(static_cast<uint32_t>(h), kProbes, [block](uint32_t bit) {
-    std::atomic<uint64_t>& word = block[bit >> 6];
+    std::atomic_ref<uint64_t> word(block[bit >> 6]);
     // One writer: a plain read-modify-write, no locked instruction.
     word.store(word.load(std::memory_order_relaxed) | (uint64_t{1} << (bit & 63)),
                std::memory_order_relaxed);
@@ -51,10 +68,12 @@ void MemTableBloom::Add(const Slice& user_key) {
 
 bool MemTableBloom::MayContain(const Slice& user_key) const {
   const uint64_t h = Hash64(user_key.data(), user_key.size(), kSeed);
-  const std::atomic<uint64_t>* block = Block(h);
+  uint64_t* block = Block(h);
   bool all = true;
   ForEachProbe(static_cast<uint32_t>(h), kProbes, [block, &all](uint32_t bit) {
-    all = all && ((block[bit >> 6].load(std::memory_order_relaxed) >> (bit & 63)) & 1) != 0;
+    const uint64_t word =
+        std::atomic_ref<uint64_t>(block[bit >> 6]).load(std::memory_order_relaxed);
+    all = all && ((word >> (bit & 63)) & 1) != 0;
   });
   return all;
 }

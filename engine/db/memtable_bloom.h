@@ -8,6 +8,8 @@
 // high bits of its 64-bit hash; the low 32 bits drive the probes by double
 // hashing. Sized once, from Options::memtable_bloom_size_ratio.
 //
+// Memory: mapped zero pages, taken from the system only where keys set bits.
+//
 // Thread safety: Add() needs external synchronization (the memtable's one
 // writer); MayContain() may run concurrently from any thread. A reader sees
 // every key added before the write that published the sequence number its
@@ -16,10 +18,8 @@
 #ifndef STRATA_DB_MEMTABLE_BLOOM_H_
 #define STRATA_DB_MEMTABLE_BLOOM_H_
 
-#include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <memory>
 
 #include "strata/slice.h"
 
@@ -29,6 +29,7 @@ class MemTableBloom {
  public:
   // `bytes` is rounded down to whole 64-byte blocks, at least one.
   explicit MemTableBloom(size_t bytes);
+  ~MemTableBloom();
   MemTableBloom(const MemTableBloom&) = delete;
   MemTableBloom& operator=(const MemTableBloom&) = delete;
 
@@ -43,10 +44,14 @@ class MemTableBloom {
   static constexpr size_t kWordsPerBlock = kBlockBytes / sizeof(uint64_t);
   static constexpr int kProbes = 6;
 
-  std::atomic<uint64_t>* Block(uint64_t hash) const;
+  uint64_t* Block(uint64_t hash) const;
 
   const size_t num_blocks_;
-  std::unique_ptr<std::atomic<uint64_t>[]> words_;
+  // Anonymous mmap'd memory: zero, and taken from the system only as keys
+  // touch it, so a memtable that holds few keys does not pay for the whole
+  // filter. Accessed through std::atomic_ref.
+  uint64_t* words_ = nullptr;
+  bool mapped_ = false;  // else from calloc (when mmap fails)
 };
 
 }  // namespace strata
