@@ -65,6 +65,8 @@ int Connect(sqlite3* db, void*, int argc, const char* const* argv, sqlite3_vtab*
     *err = sqlite3_mprintf("%s", sqlite3_errmsg(db));
     return rc;
   }
+  // Only strata writes to it, directly: not from triggers or views.
+  sqlite3_vtab_config(db, SQLITE_VTAB_DIRECTONLY);
   auto* w = new TxnWatch;
   memset(&w->base, 0, sizeof(w->base));
   w->db = db;
