@@ -211,14 +211,7 @@ bool WatchTransactionEnd(sqlite3* db, void* owner, void (*on_end)(void* owner, b
 void UnwatchTransactionEnd(sqlite3* db, void* owner) {
   TxnWatch* w = FindWatch(db);
   if (w == nullptr) return;
-  auto& v = w->watchers;
-  for (size_t i = 0; i < v.size();) {
-    if (v[i].first == owner) {
-      v.erase(v.begin() + static_cast<std::ptrdiff_t>(i));
-    } else {
-      i++;
-    }
-  }
+  std::erase_if(w->watchers, [owner](const auto& watcher) { return watcher.first == owner; });
 }
 
 }  // namespace strata
