@@ -1,12 +1,8 @@
 // MemTableBloom (see memtable_bloom.h).
 #include "db/memtable_bloom.h"
 
-#include <sys/mman.h>
-
 #include <algorithm>
 #include <atomic>
-#include <cstdlib>
-#include <new>
 
 #include "util/hash.h"
 
@@ -29,30 +25,13 @@ void ForEachProbe(uint32_t h, int probes, F&& f) {
 
 }  // namespace
 
-MemTableBloom::MemTableBloom(size_t bytes) : num_blocks_(std::max<size_t>(1, bytes / kBlockBytes)) {
-  const size_t size = num_blocks_ * kBlockBytes;
-  void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (p != MAP_FAILED) {
-    words_ = static_cast<uint64_t*>(p);
-    mapped_ = true;
-  } else {
-    words_ = static_cast<uint64_t*>(std::calloc(num_blocks_ * kWordsPerBlock, sizeof(uint64_t)));
-    if (words_ == nullptr) throw std::bad_alloc();
-  }
-}
-
-MemTableBloom::~MemTableBloom() {
-  if (mapped_) {
-    munmap(words_, num_blocks_ * kBlockBytes);
-  } else {
-    std::free(words_);
-  }
-}
+MemTableBloom::MemTableBloom(size_t bytes)
+    : num_blocks_(std::max<size_t>(1, bytes / kBlockBytes)), words_(num_blocks_ * kWordsPerBlock) {}
 
 uint64_t* MemTableBloom::Block(uint64_t hash) const {
   // The high 32 bits map onto [0, num_blocks_) by multiply-shift.
   const uint64_t index = ((hash >> 32) * static_cast<uint64_t>(num_blocks_)) >> 32;
-  return &words_[index * kWordsPerBlock];
+  return &words_.words()[index * kWordsPerBlock];
 }
 
 void MemTableBloom::Add(const Slice& user_key) {

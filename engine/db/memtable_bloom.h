@@ -22,6 +22,7 @@
 #include <cstdint>
 
 #include "strata/slice.h"
+#include "util/zeroed_buffer.h"
 
 namespace strata {
 
@@ -29,7 +30,6 @@ class MemTableBloom {
  public:
   // `bytes` is rounded down to whole 64-byte blocks, at least one.
   explicit MemTableBloom(size_t bytes);
-  ~MemTableBloom();
   MemTableBloom(const MemTableBloom&) = delete;
   MemTableBloom& operator=(const MemTableBloom&) = delete;
 
@@ -47,11 +47,7 @@ class MemTableBloom {
   uint64_t* Block(uint64_t hash) const;
 
   const size_t num_blocks_;
-  // Anonymous mmap'd memory: zero, and taken from the system only as keys
-  // touch it, so a memtable that holds few keys does not pay for the whole
-  // filter. Accessed through std::atomic_ref.
-  uint64_t* words_ = nullptr;
-  bool mapped_ = false;  // else from calloc (when mmap fails)
+  ZeroedBuffer words_;  // accessed through std::atomic_ref
 };
 
 }  // namespace strata
