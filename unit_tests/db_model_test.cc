@@ -31,11 +31,12 @@ struct OptionSet {
   size_t value_len;                  // most values are up to this long
   bool index_outside_cache = false;  // !cache_index_and_filter_blocks
   double memtable_bloom = 0.02;      // memtable_bloom_size_ratio
+  double memtable_index = 0.125;     // memtable_index_size_ratio
 };
 
 const OptionSet kOptionSets[] = {
     {"tiny", 64 << 10, 64 << 10, 128 << 10, 10, 256 << 10, 16, 3000, 120},
-    {"tiny_nobloom", 64 << 10, 64 << 10, 128 << 10, 0, 64 << 10, 2, 3000, 120, false, 0},
+    {"tiny_nobloom", 64 << 10, 64 << 10, 128 << 10, 0, 64 << 10, 2, 3000, 120, false, 0, 0},
     {"small_bigcache", 256 << 10, 128 << 10, 512 << 10, 10, 64 << 20, 1, 3000, 120},
     {"default", 64 << 20, 64 << 20, 256 << 20, 10, 8 << 20, 16, 3000, 120},
     // Few keys: file boundaries in one level often fall on the same user
@@ -57,6 +58,7 @@ class ModelRun {
     options_.block_cache = NewLRUCache(set.cache);
     options_.cache_index_and_filter_blocks = !set.index_outside_cache;
     options_.memtable_bloom_size_ratio = set.memtable_bloom;
+    options_.memtable_index_size_ratio = set.memtable_index;
     options_.block_restart_interval = set.restart_interval;
     options_.block_size = 1024;
     options_.l0_compaction_trigger = 2;

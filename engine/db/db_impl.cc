@@ -31,9 +31,10 @@ MemTable* DBImpl::NewMemTable() const {
   // Arena blocks of 1/16 of the budget (4 KiB to 1 MiB): few allocations
   // for big memtables, little slack for tiny ones.
   size_t block = std::clamp<size_t>(options_.write_buffer_size / 16, 4 << 10, 1 << 20);
-  const auto bloom = static_cast<size_t>(static_cast<double>(options_.write_buffer_size) *
-                                         options_.memtable_bloom_size_ratio);
-  return new MemTable(internal_comparator_, block, bloom);
+  const auto budget = static_cast<double>(options_.write_buffer_size);
+  return new MemTable(internal_comparator_, block,
+                      static_cast<size_t>(budget * options_.memtable_bloom_size_ratio),
+                      static_cast<size_t>(budget * options_.memtable_index_size_ratio));
 }
 
 Status DBImpl::CheckWritable() const {

@@ -27,6 +27,9 @@ static Status ValidateOptions(const Options& o) {
   if (!(o.memtable_bloom_size_ratio >= 0 && o.memtable_bloom_size_ratio <= 0.25)) {
     return bad("memtable_bloom_size_ratio must be between 0 and 0.25");
   }
+  if (!(o.memtable_index_size_ratio >= 0 && o.memtable_index_size_ratio <= 0.5)) {
+    return bad("memtable_index_size_ratio must be between 0 and 0.5");
+  }
   if (o.block_size < kMinBlockSize) return bad("block_size must be at least 256 bytes");
   if (o.block_restart_interval < 1) return bad("block_restart_interval must be at least 1");
   if (o.bloom_bits_per_key < 0 || o.bloom_bits_per_key > 100) {

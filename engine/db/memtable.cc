@@ -13,16 +13,21 @@ int MemTable::KeyComparator::operator()(const char* a, const char* b) const {
   return comparator->Compare(GetLengthPrefixed(a), GetLengthPrefixed(b));
 }
 
+// The user key of a skip-list entry.
+static Slice EntryUserKey(const char* entry) { return ExtractUserKey(GetLengthPrefixed(entry)); }
+
 MemTable::MemTable(const InternalKeyComparator& comparator, size_t arena_block_size,
-                   size_t bloom_bytes)
+                   size_t bloom_bytes, size_t index_bytes)
     : comparator_(comparator),
       arena_(arena_block_size),
       table_(KeyComparator{&comparator_}, &arena_),
       tombstone_table_(KeyComparator{&comparator_}, &arena_),
-      bloom_(bloom_bytes > 0 ? std::make_unique<MemTableBloom>(bloom_bytes) : nullptr) {}
+      bloom_(bloom_bytes > 0 ? std::make_unique<MemTableBloom>(bloom_bytes) : nullptr),
+      index_(index_bytes > 0 ? std::make_unique<MemTableIndex>(index_bytes, &EntryUserKey)
+                             : nullptr) {}
 
-void MemTable::Insert(Table* table, SequenceNumber seq, uint8_t type, const Slice& key,
-                      const Slice& value) {
+const char* MemTable::Insert(Table* table, SequenceNumber seq, uint8_t type, const Slice& key,
+                             const Slice& value) {
   const size_t key_size = key.size();
   const size_t internal_key_size = key_size + 8;
   const size_t encoded_len = VarintLength(internal_key_size) + internal_key_size +
@@ -40,11 +45,13 @@ void MemTable::Insert(Table* table, SequenceNumber seq, uint8_t type, const Slic
     first_seq_.store(seq, std::memory_order_relaxed);
   }
   data_size_.fetch_add(key_size + value.size(), std::memory_order_relaxed);
+  return buf;
 }
 
 void MemTable::Add(SequenceNumber seq, ValueType type, const Slice& key, const Slice& value) {
   if (bloom_ != nullptr) bloom_->Add(key);  // before Insert publishes the entry
-  Insert(&table_, seq, type, key, value);
+  const char* entry = Insert(&table_, seq, type, key, value);
+  if (index_ != nullptr) index_->Add(key, entry);  // after: the slot leads to a published entry
   num_entries_.fetch_add(1, std::memory_order_relaxed);
   if (type == kTypeDeletion) num_deletes_.fetch_add(1, std::memory_order_relaxed);
 }
@@ -82,28 +89,33 @@ MemTable::GetResult MemTable::Get(const LookupKey& key, std::string* value) cons
   SequenceNumber covering = 0;
   const SequenceNumber snapshot = ExtractTrailer(key.internal_key()) >> 8;
   if (HasRangeTombstones()) covering = GetTombstones()->MaxCoveringSeq(key.user_key(), snapshot);
-  if (bloom_ != nullptr && !bloom_->MayContain(key.user_key())) {
-    return covering > 0 ? GetResult::kDeleted : GetResult::kNotHere;
-  }
+  const GetResult absent = covering > 0 ? GetResult::kDeleted : GetResult::kNotHere;
+  if (bloom_ != nullptr && !bloom_->MayContain(key.user_key())) return absent;
 
-  Table::Iterator iter(&table_);
-  iter.Seek(key.memtable_key().data());
-  if (iter.Valid()) {
-    const char* entry = iter.key();
-    Slice ikey = GetLengthPrefixed(entry);
-    if (comparator_.CompareUserKeys(ExtractUserKey(ikey), key.user_key()) == 0) {
-      const uint64_t tag = ExtractTrailer(ikey);
-      if ((tag >> 8) > covering) {
-        if ((tag & 0xff) == kTypeValue) {
-          Slice v = GetLengthPrefixed(ikey.data() + ikey.size());
-          value->assign(v.data(), v.size());
-          return GetResult::kFound;
-        }
-        return GetResult::kDeleted;
-      }
-    }
+  // The newest entry for the key visible at the snapshot, if any.
+  const char* entry = nullptr;
+  if (index_ != nullptr && !index_->Full()) {
+    entry = index_->Find(key.user_key());
+    if (entry == nullptr) return absent;
+    // A version newer than the read: the skip list finds the one it sees.
+    if ((ExtractTrailer(GetLengthPrefixed(entry)) >> 8) > snapshot) entry = nullptr;
   }
-  return covering > 0 ? GetResult::kDeleted : GetResult::kNotHere;
+  if (entry == nullptr) {
+    Table::Iterator iter(&table_);
+    iter.Seek(key.memtable_key().data());
+    if (!iter.Valid() ||
+        comparator_.CompareUserKeys(EntryUserKey(iter.key()), key.user_key()) != 0) {
+      return absent;
+    }
+    entry = iter.key();
+  }
+  Slice ikey = GetLengthPrefixed(entry);
+  const uint64_t tag = ExtractTrailer(ikey);
+  if ((tag >> 8) <= covering) return absent;
+  if ((tag & 0xff) != kTypeValue) return GetResult::kDeleted;
+  Slice v = GetLengthPrefixed(ikey.data() + ikey.size());
+  value->assign(v.data(), v.size());
+  return GetResult::kFound;
 }
 
 namespace {

@@ -19,6 +19,7 @@
 
 #include "db/dbformat.h"
 #include "db/memtable_bloom.h"
+#include "db/memtable_index.h"
 #include "db/range_tombstone.h"
 #include "db/skiplist.h"
 #include "strata/iterator.h"
@@ -30,9 +31,11 @@ class MemTable {
  public:
   // arena_block_size: see Arena; a small fraction of the memtable's budget.
   // bloom_bytes: the size of a bloom filter over the point entries' keys
-  // (memtable_bloom.h) that Get consults first; 0 for none.
-  MemTable(const InternalKeyComparator& comparator, size_t arena_block_size,
-           size_t bloom_bytes = 0);
+  // (memtable_bloom.h) that Get consults first; 0 for none. index_bytes: the
+  // size of a hash index from key to newest entry (memtable_index.h) that
+  // Get uses before the skip list; 0 for none.
+  MemTable(const InternalKeyComparator& comparator, size_t arena_block_size, size_t bloom_bytes = 0,
+           size_t index_bytes = 0);
   MemTable(const MemTable&) = delete;
   MemTable& operator=(const MemTable&) = delete;
 
@@ -88,7 +91,9 @@ class MemTable {
  private:
   ~MemTable() = default;
 
-  void Insert(Table* table, SequenceNumber seq, uint8_t type, const Slice& key, const Slice& value);
+  // Returns the entry (its address in the arena).
+  const char* Insert(Table* table, SequenceNumber seq, uint8_t type, const Slice& key,
+                     const Slice& value);
 
   const InternalKeyComparator comparator_;
   std::atomic<int> refs_{0};
@@ -96,6 +101,7 @@ class MemTable {
   Table table_;
   Table tombstone_table_;
   const std::unique_ptr<MemTableBloom> bloom_;  // null: none
+  const std::unique_ptr<MemTableIndex> index_;  // null: none
 
   std::atomic<uint64_t> num_entries_{0};
   std::atomic<uint64_t> num_deletes_{0};

@@ -46,6 +46,13 @@ struct Options {
   // turns it off; at most 0.25. Like RocksDB's memtable_prefix_bloom_size_ratio
   // with memtable_whole_key_filtering. Default: 0.02.
   double memtable_bloom_size_ratio = 0.02;
+  // Each memtable keeps a hash index from key to its newest entry, of this
+  // fraction of write_buffer_size (8 bytes a slot; it stops indexing at half
+  // full: 64 MiB -> 8 MiB, ~512k entries): a point read of a key the
+  // memtable holds reads two cache lines instead of searching the skip list.
+  // Memory is taken only as slots fill. 0 turns it off; at most 0.5.
+  // Default: 0.125.
+  double memtable_index_size_ratio = 0.125;
 
   // Cache for data, index and filter blocks. Default (null): the process-wide
   // DefaultBlockCache().
