@@ -39,12 +39,12 @@ TEST(MemTableIndexTest, FindsTheNewestEntryOfEachKey) {
   std::vector<const char*> newest;
   for (uint64_t i = 0; i < 2000; i++) {
     const char* e = entries.Make(Key(i), "v1");
-    index.Add(Key(i), e);
+    index.Add(Key(i), e, nullptr);
     newest.push_back(e);
   }
   for (uint64_t i = 0; i < 2000; i += 3) {
     const char* e = entries.Make(Key(i), "v2");
-    index.Add(Key(i), e);
+    index.Add(Key(i), e, newest[i]);
     newest[i] = e;
   }
   ASSERT_FALSE(index.Full());
@@ -56,11 +56,15 @@ TEST(MemTableIndexTest, GivesUpAtHalfFull) {
   MemTableIndex index(0, &KeyOf);  // the minimum: 1024 slots
   EXPECT_EQ(1024 * sizeof(uint64_t), index.MemoryUsage());
   Entries entries;
-  for (uint64_t i = 0; i < 512; i++) index.Add(Key(i), entries.Make(Key(i), "v"));
+  std::vector<const char*> first;
+  for (uint64_t i = 0; i < 512; i++) {
+    first.push_back(entries.Make(Key(i), "v"));
+    index.Add(Key(i), first.back(), nullptr);
+  }
   EXPECT_FALSE(index.Full());
-  for (uint64_t i = 0; i < 512; i++) index.Add(Key(i), entries.Make(Key(i), "again"));
+  for (uint64_t i = 0; i < 512; i++) index.Add(Key(i), entries.Make(Key(i), "again"), first[i]);
   EXPECT_FALSE(index.Full());  // replacing takes no slot
-  index.Add(Key(512), entries.Make(Key(512), "v"));
+  index.Add(Key(512), entries.Make(Key(512), "v"), nullptr);
   EXPECT_TRUE(index.Full());
 }
 
@@ -88,7 +92,7 @@ TEST(MemTableIndexTest, ReadersFindEveryPublishedEntry) {
     });
   }
   for (uint64_t i = 0; i < n; i++) {
-    index.Add(Key(i), made[i]);
+    index.Add(Key(i), made[i], nullptr);
     published.store(i + 1, std::memory_order_release);
   }
   for (auto& r : readers) r.join();

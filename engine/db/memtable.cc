@@ -27,7 +27,7 @@ MemTable::MemTable(const InternalKeyComparator& comparator, size_t arena_block_s
                              : nullptr) {}
 
 const char* MemTable::Insert(Table* table, SequenceNumber seq, uint8_t type, const Slice& key,
-                             const Slice& value) {
+                             const Slice& value, const char** successor) {
   const size_t key_size = key.size();
   const size_t internal_key_size = key_size + 8;
   const size_t encoded_len = VarintLength(internal_key_size) + internal_key_size +
@@ -40,7 +40,8 @@ const char* MemTable::Insert(Table* table, SequenceNumber seq, uint8_t type, con
   p += 8;
   p = EncodeVarint32(p, static_cast<uint32_t>(value.size()));
   memcpy(p, value.data(), value.size());
-  table->Insert(buf);
+  const char* next = table->Insert(buf);
+  if (successor != nullptr) *successor = next;
   if (first_seq_.load(std::memory_order_relaxed) == 0) {
     first_seq_.store(seq, std::memory_order_relaxed);
   }
@@ -50,8 +51,15 @@ const char* MemTable::Insert(Table* table, SequenceNumber seq, uint8_t type, con
 
 void MemTable::Add(SequenceNumber seq, ValueType type, const Slice& key, const Slice& value) {
   if (bloom_ != nullptr) bloom_->Add(key);  // before Insert publishes the entry
-  const char* entry = Insert(&table_, seq, type, key, value);
-  if (index_ != nullptr) index_->Add(key, entry);  // after: the slot leads to a published entry
+  const char* successor = nullptr;
+  const char* entry = Insert(&table_, seq, type, key, value, &successor);
+  if (index_ != nullptr) {
+    // The entry after the new one is the key's previous newest, if it has
+    // one (newer versions sort first); the skip list's search just read it.
+    const char* replaced =
+        successor != nullptr && EntryUserKey(successor) == key ? successor : nullptr;
+    index_->Add(key, entry, replaced);  // after Insert: the slot leads to a published entry
+  }
   num_entries_.fetch_add(1, std::memory_order_relaxed);
   if (type == kTypeDeletion) num_deletes_.fetch_add(1, std::memory_order_relaxed);
 }

@@ -91,9 +91,10 @@ class MemTable {
  private:
   ~MemTable() = default;
 
-  // Returns the entry (its address in the arena).
+  // Returns the entry (its address in the arena); *successor, if given, gets
+  // the entry after it in the list (null if none).
   const char* Insert(Table* table, SequenceNumber seq, uint8_t type, const Slice& key,
-                     const Slice& value);
+                     const Slice& value, const char** successor = nullptr);
 
   const InternalKeyComparator comparator_;
   std::atomic<int> refs_{0};

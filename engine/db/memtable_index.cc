@@ -25,7 +25,7 @@ uint64_t MemTableIndex::Hash(const Slice& user_key) {
   return Hash64(user_key.data(), user_key.size(), kSeed);
 }
 
-void MemTableIndex::Add(const Slice& user_key, const char* entry) {
+void MemTableIndex::Add(const Slice& user_key, const char* entry, const char* replaced) {
   if (full_.load(std::memory_order_relaxed)) return;
   const auto address = reinterpret_cast<uintptr_t>(entry);
   if ((address & ~kAddressMask) != 0) {  // an address the slots cannot hold
@@ -33,13 +33,13 @@ void MemTableIndex::Add(const Slice& user_key, const char* entry) {
     return;
   }
   const uint64_t h = Hash(user_key);
-  const uint64_t tag = h >> kTagShift;
-  const uint64_t value = (tag << kTagShift) | address;
+  const uint64_t value = ((h >> kTagShift) << kTagShift) | address;
+  const auto old = reinterpret_cast<uintptr_t>(replaced);
   uint64_t* slots = slots_.words();
   for (uint64_t i = h & mask_;; i = (i + 1) & mask_) {
     std::atomic_ref<uint64_t> slot(slots[i]);
     const uint64_t v = slot.load(std::memory_order_relaxed);
-    if (v == 0) {
+    if (v == 0) {  // a new key (or, defensively, a replaced entry never indexed)
       // Half full: probes would lengthen; readers go back to the skip list.
       if ((used_ + 1) * 2 > slots_.size()) {
         full_.store(true, std::memory_order_release);
@@ -49,8 +49,7 @@ void MemTableIndex::Add(const Slice& user_key, const char* entry) {
       used_++;
       return;
     }
-    if ((v >> kTagShift) == tag &&
-        user_key_of_(reinterpret_cast<const char*>(v & kAddressMask)) == user_key) {
+    if (old != 0 && (v & kAddressMask) == old) {
       slot.store(value, std::memory_order_release);  // the newer entry replaces it
       return;
     }

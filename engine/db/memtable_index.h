@@ -43,7 +43,10 @@ class MemTableIndex {
 
   // `entry`, the memtable's encoding of an entry for user_key, is newer than
   // any added before it; its address must stay valid (the arena's).
-  void Add(const Slice& user_key, const char* entry);
+  // `replaced` is the key's entry added last before it, or null if the key
+  // is new: the caller knows (it is the entry's neighbour in the skip list),
+  // so Add compares addresses, never keys, and reads no entry.
+  void Add(const Slice& user_key, const char* entry, const char* replaced);
 
   // True once the index stopped taking entries: Find must not be used.
   bool Full() const { return full_.load(std::memory_order_acquire); }

@@ -52,9 +52,10 @@ class SkipList {
   // REQUIRES: external synchronization with Insert.
   char* AllocateKey(size_t size);
 
-  // Links the key returned by the last AllocateKey into the list.
+  // Links the key returned by the last AllocateKey into the list, and
+  // returns the key now after it (null if it is the last).
   // REQUIRES: no equal key is in the list; external synchronization.
-  void Insert(const char* key);
+  const char* Insert(const char* key);
 
   bool Contains(const char* key) const;
 
@@ -228,7 +229,7 @@ typename SkipList<Comparator>::Node* SkipList<Comparator>::FindLast() const {
 }
 
 template <class Comparator>
-void SkipList<Comparator>::Insert(const char* key) {
+const char* SkipList<Comparator>::Insert(const char* key) {
   Node* x = pending_;
   assert(x != nullptr && x->Key() == key);
   const int height = pending_height_;
@@ -258,6 +259,7 @@ void SkipList<Comparator>::Insert(const char* key) {
   for (int i = 0; i < height; i++) prev_[i] = x;
   last_ = x;
   count_.fetch_add(1, std::memory_order_relaxed);
+  return successor != nullptr ? successor->Key() : nullptr;
 }
 
 template <class Comparator>
