@@ -8,20 +8,19 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cstdio>
 #include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "strata/db.h"
+#include "unit_tests/publish_race.h"
 #include "unit_tests/test_util.h"
 
 namespace strata {
 namespace {
 
-std::string Key(uint64_t i) { return "key" + std::to_string(i * 7919 + 13); }
+std::string Key(uint64_t i) { return test::SpreadKey(i); }
 
 TEST(MemTableBloomTest, EveryAddedKeyMayBeThere) {
   MemTableBloom bloom(200000 * 10 / 8);  // 10 bits a key
@@ -85,28 +84,9 @@ TEST(MemTableBloomTest, UntouchedFilterCostsNoMemory) {
 TEST(MemTableBloomTest, ReadersFindEveryPublishedKey) {
   const uint64_t n = 100000;
   MemTableBloom bloom(n * 10 / 8);
-  std::atomic<uint64_t> published{0};
-  std::atomic<uint64_t> misses{0};
-  std::vector<std::thread> readers;
-  for (int t = 0; t < 2; t++) {
-    readers.emplace_back([&, t] {
-      uint64_t x = 88172645463325252ull + static_cast<uint64_t>(t);
-      for (;;) {
-        const uint64_t upto = published.load(std::memory_order_acquire);
-        if (upto > 0) {
-          x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-          if (!bloom.MayContain(Key(x % upto))) misses.fetch_add(1);
-        }
-        if (upto == n) break;
-      }
-    });
-  }
-  for (uint64_t i = 0; i < n; i++) {
-    bloom.Add(Key(i));
-    published.store(i + 1, std::memory_order_release);
-  }
-  for (auto& r : readers) r.join();
-  EXPECT_EQ(0u, misses.load());
+  EXPECT_EQ(0u, test::CountMissesWhilePublishing(
+                    n, [&](uint64_t i) { bloom.Add(Key(i)); },
+                    [&](uint64_t k) { return bloom.MayContain(Key(k)); }));
 }
 
 class MemTableBloomDBTest : public testing::Test {

@@ -5,13 +5,12 @@
 
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <deque>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "strata/db.h"
+#include "unit_tests/publish_race.h"
 #include "unit_tests/test_util.h"
 
 namespace strata {
@@ -20,7 +19,7 @@ namespace {
 // Test entries: a NUL-terminated key, then anything (the index reads only the key).
 Slice KeyOf(const char* entry) { return Slice(entry); }
 
-std::string Key(uint64_t i) { return "key" + std::to_string(i * 7919 + 13); }
+std::string Key(uint64_t i) { return test::SpreadKey(i); }
 
 class Entries {
  public:
@@ -74,29 +73,9 @@ TEST(MemTableIndexTest, ReadersFindEveryPublishedEntry) {
   Entries entries;
   std::vector<const char*> made;
   for (uint64_t i = 0; i < n; i++) made.push_back(entries.Make(Key(i), "v"));
-  std::atomic<uint64_t> published{0};
-  std::atomic<uint64_t> wrong{0};
-  std::vector<std::thread> readers;
-  for (int t = 0; t < 2; t++) {
-    readers.emplace_back([&, t] {
-      uint64_t x = 88172645463325252ull + static_cast<uint64_t>(t);
-      for (;;) {
-        const uint64_t upto = published.load(std::memory_order_acquire);
-        if (upto > 0) {
-          x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-          const uint64_t k = x % upto;
-          if (index.Find(Key(k)) != made[k]) wrong.fetch_add(1);
-        }
-        if (upto == n) break;
-      }
-    });
-  }
-  for (uint64_t i = 0; i < n; i++) {
-    index.Add(Key(i), made[i], nullptr);
-    published.store(i + 1, std::memory_order_release);
-  }
-  for (auto& r : readers) r.join();
-  EXPECT_EQ(0u, wrong.load());
+  EXPECT_EQ(0u, test::CountMissesWhilePublishing(
+                    n, [&](uint64_t i) { index.Add(Key(i), made[i], nullptr); },
+                    [&](uint64_t k) { return index.Find(Key(k)) == made[k]; }));
 }
 
 class MemTableIndexDBTest : public testing::Test {

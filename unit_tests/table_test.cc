@@ -421,17 +421,29 @@ TEST(TableTest, ApproximateOffsetOfIsMonotone) {
   EXPECT_EQ(table->properties().data_size, end);
 }
 
-TEST(TableTest, CacheHitsMissesAndFillCache) {
-  auto policy = NewBloomFilterPolicy(10);
+// 2,000 small entries in 512-byte blocks, a bloom filter, and a 64 MiB
+// cache whose hits and misses go to stats: the cache tests' table.
+struct CachedTableSetup {
+  std::unique_ptr<const FilterPolicy> policy = NewBloomFilterPolicy(10);
   std::shared_ptr<Cache> cache = NewLRUCache(64 << 20, 0);
   TableStats stats;
   TableOptions options = BasicOptions();
-  options.filter_policy = policy.get();
-  options.block_cache = cache.get();
-  options.stats = &stats;
-  options.block_size = 512;
   KVVector model;
-  for (int i = 0; i < 2000; i++) model.emplace_back("k" + std::to_string(10000 + i), "v");
+  CachedTableSetup() {
+    options.filter_policy = policy.get();
+    options.block_cache = cache.get();
+    options.stats = &stats;
+    options.block_size = 512;
+    for (int i = 0; i < 2000; i++) model.emplace_back("k" + std::to_string(10000 + i), "v");
+  }
+};
+
+TEST(TableTest, CacheHitsMissesAndFillCache) {
+  CachedTableSetup setup;
+  TableOptions& options = setup.options;
+  TableStats& stats = setup.stats;
+  Cache* cache = setup.cache.get();
+  const KVVector& model = setup.model;
   std::string contents = BuildTable(options, model);
   auto table = MustOpen(options, contents);
   const TableProperties& props = table->properties();
@@ -501,17 +513,11 @@ TEST(TableTest, CacheHitsMissesAndFillCache) {
 // filter itself; the cache gets data blocks only, and the filter still
 // answers.
 TEST(TableTest, IndexAndFilterOutsideTheCache) {
-  auto policy = NewBloomFilterPolicy(10);
-  std::shared_ptr<Cache> cache = NewLRUCache(64 << 20, 0);
-  TableStats stats;
-  TableOptions options = BasicOptions();
-  options.filter_policy = policy.get();
-  options.block_cache = cache.get();
+  CachedTableSetup setup;
+  TableOptions& options = setup.options;
+  Cache* cache = setup.cache.get();
+  const KVVector& model = setup.model;
   options.cache_index_and_filter_blocks = false;
-  options.stats = &stats;
-  options.block_size = 512;
-  KVVector model;
-  for (int i = 0; i < 2000; i++) model.emplace_back("k" + std::to_string(10000 + i), "v");
   for (bool mapped : {false, true}) {
     SCOPED_TRACE(mapped ? "mapped" : "read");
     std::string contents = BuildTable(options, model);
